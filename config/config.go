@@ -1,0 +1,156 @@
+// Package config holds the daemon's one typed configuration, decoded strictly
+// from TOML and validated once at start-up. Other packages receive only the
+// part they need; nothing here carries runtime state.
+package config
+
+import "time"
+
+// Config is the whole configuration file.
+type Config struct {
+	// File is the path the configuration was read from (for messages only).
+	File string `toml:"-"`
+
+	Slack    Slack     `toml:"slack"`
+	Datadog  Datadog   `toml:"datadog"`
+	Summary  Summary   `toml:"summary"`
+	Events   Events    `toml:"events"`
+	Health   Health    `toml:"health"`
+	Shutdown Shutdown  `toml:"shutdown"`
+	Clusters []Cluster `toml:"cluster"`
+}
+
+// Slack selects one of two transports: an incoming webhook, or a bot token
+// posting with chat.postMessage to Channel.
+type Slack struct {
+	WebhookURL Secret `toml:"webhook_url"`
+	Token      Secret `toml:"token"`
+	Channel    string `toml:"channel"`
+	APIURL     string `toml:"api_url"`
+	// ConsoleURL is the base of links to the AWS console; tests and the demo
+	// change it. Default https://console.aws.amazon.com.
+	ConsoleURL string `toml:"console_url"`
+}
+
+// Enabled reports whether any Slack transport is configured.
+func (s Slack) Enabled() bool { return s.WebhookURL != "" || s.Token != "" }
+
+// Datadog configures DogStatsD. An empty Address turns metrics off.
+type Datadog struct {
+	Address   string   `toml:"address"`
+	Namespace string   `toml:"namespace"`
+	Tags      []string `toml:"tags"`
+}
+
+// Summary configures the periodic summary message.
+type Summary struct {
+	Schedule  string `toml:"schedule"` // robfig/cron spec, default "@every 15m"
+	SendEmpty bool   `toml:"send_empty"`
+}
+
+// Events configures the SQS consumer of ECS Task State Change events.
+// An empty QueueURL turns the consumer off.
+type Events struct {
+	QueueURL          string   `toml:"queue_url"`
+	Region            string   `toml:"region"`
+	Receivers         int      `toml:"receivers"`
+	VisibilityTimeout Duration `toml:"visibility_timeout"`
+	WaitTime          Duration `toml:"wait_time"` // long-poll wait, default 20s
+	StormThreshold    int      `toml:"storm_threshold"`
+	StormWindow       Duration `toml:"storm_window"`
+	// RollupInterval is how often an open storm roll-up is posted or updated.
+	RollupInterval Duration `toml:"rollup_interval"`
+}
+
+// Enabled reports whether the event consumer should run.
+func (e Events) Enabled() bool { return e.QueueURL != "" }
+
+// Health configures the local health endpoint. Empty Listen turns it off.
+type Health struct {
+	Listen string `toml:"listen"`
+}
+
+// Shutdown bounds graceful shutdown (ECS sends SIGKILL after its stop timeout).
+type Shutdown struct {
+	Timeout Duration `toml:"timeout"`
+}
+
+// Cluster is one monitored ECS cluster.
+type Cluster struct {
+	Name             string   `toml:"name"`
+	Region           string   `toml:"region"`
+	RoleARN          string   `toml:"role_arn"`
+	TaskLimit        int      `toml:"task_limit"`
+	WarnPercent      float64  `toml:"warn_percent"`
+	CriticalPercent  float64  `toml:"critical_percent"`
+	MaxConcurrent    int      `toml:"max_concurrent"`
+	PollInterval     Duration `toml:"poll_interval"`
+	RenotifyInterval Duration `toml:"renotify_interval"`
+	ScheduleRefresh  Duration `toml:"schedule_refresh"`
+	// Sidecars names containers whose exit never makes a run fail, in
+	// addition to those the task definition marks non-essential.
+	Sidecars []string `toml:"sidecars"`
+	Jobs     []Job    `toml:"job"`
+}
+
+// Job configures one scheduled job, named by task-definition family or by the
+// EventBridge rule / Scheduler schedule that starts it.
+type Job struct {
+	Family          string   `toml:"family"`
+	Rule            string   `toml:"rule"`
+	MaxConcurrent   *int     `toml:"max_concurrent"` // nil: the cluster's default
+	SlackChannel    string   `toml:"slack_channel"`
+	Mention         string   `toml:"mention"`
+	StormThreshold  int      `toml:"storm_threshold"`
+	StormWindow     Duration `toml:"storm_window"`
+	IgnoreExitCodes []int    `toml:"ignore_exit_codes"`
+	ReportSidecars  bool     `toml:"report_sidecars"`
+	Schedule        string   `toml:"schedule"`
+	Timezone        string   `toml:"timezone"`
+	Grace           Duration `toml:"grace"`
+	MaxDuration     Duration `toml:"max_duration"`
+}
+
+// Name is the job's display name: its rule if set, else its family.
+func (j Job) Name() string {
+	if j.Rule != "" {
+		return j.Rule
+	}
+	return j.Family
+}
+
+// Duration is a time.Duration written as a string ("30s") in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as a string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Secret is a string that never prints its value: fmt, %v, %s, logs and
+// JSON all see "[redacted]". Use Reveal only where the value is sent.
+type Secret string
+
+// Reveal returns the secret value for use on the wire.
+func (s Secret) Reveal() string { return string(s) }
+
+// String redacts the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString redacts the value for %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText redacts the value when a Secret is encoded.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

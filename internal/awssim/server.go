@@ -1,0 +1,299 @@
+// Package awssim is a small AWS simulator for tests and the demo: an
+// ordinary HTTP server on 127.0.0.1 that speaks the wire protocols the real
+// aws-sdk-go-v2 clients use (ECS JSON 1.1, SQS JSON 1.0, EventBridge JSON 1.1,
+// EventBridge Scheduler REST-JSON). The daemon cannot tell it from AWS: it
+// is pointed here only through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
+package awssim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configures a Server. Zero values are sensible.
+type Options struct {
+	Region  string           // default "ap-northeast-1"
+	Account string           // default "123456789012"
+	Now     func() time.Time // default time.Now; inject to control task times
+}
+
+// Server is the simulator. All state sits behind one mutex: it is a test
+// double, and simple beats fast here.
+type Server struct {
+	region  string
+	account string
+	now     func() time.Time
+
+	mu     sync.Mutex
+	calls  map[string]int // "ecs:ListTasks" -> count
+	faults []*Fault
+	ecs    ecsState
+	sqs    sqsState
+	events eventsState
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New builds a Server; call Start to listen.
+func New(o Options) *Server {
+	if o.Region == "" {
+		o.Region = "ap-northeast-1"
+	}
+	if o.Account == "" {
+		o.Account = "123456789012"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{region: o.Region, account: o.Account, now: o.Now, calls: map[string]int{}}
+	s.ecs.init()
+	s.sqs.init()
+	s.events.init()
+	return s
+}
+
+// Start listens on 127.0.0.1 on a free port and serves until Close.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for simulator: %w", err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return nil
+}
+
+// URL is the endpoint to give the SDK (AWS_ENDPOINT_URL or BaseEndpoint).
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+
+// Close stops the server.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}
+
+// Region and Account the simulator pretends to be in.
+func (s *Server) Region() string  { return s.region }
+func (s *Server) Account() string { return s.account }
+
+// Calls returns how many times an operation was called, e.g. "ecs:ListTasks".
+func (s *Server) Calls(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[op]
+}
+
+// ResetCalls zeroes every call counter.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = map[string]int{}
+}
+
+// Fault makes matching calls fail with an AWS-shaped error.
+type Fault struct {
+	Op      string // "ecs:ListTasks"; "" matches every operation
+	Cluster string // match requests naming this cluster (name or ARN); "" matches all
+	Code    string // e.g. "AccessDeniedException", "ThrottlingException"
+	Message string
+	Status  int // HTTP status, default 400
+	Times   int // fail this many calls, then stop; 0 = until removed
+	used    int
+}
+
+// InjectFault adds a fault and returns a function that removes it.
+func (s *Server) InjectFault(f Fault) (remove func()) {
+	fp := &f
+	s.mu.Lock()
+	s.faults = append(s.faults, fp)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, g := range s.faults {
+			if g == fp {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// apiError is an AWS-shaped error response.
+type apiError struct {
+	Status  int
+	Code    string // short code, e.g. "ClusterNotFoundException"
+	Message string
+	// QueryCode, for SQS, is the legacy query-protocol code the SDK reads
+	// from the x-amzn-query-error header (e.g. "AWS.SimpleQueueService.NonExistentQueue").
+	QueryCode string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errBadRequest(code, format string, a ...any) *apiError {
+	return &apiError{Status: 400, Code: code, Message: fmt.Sprintf(format, a...)}
+}
+
+// handler serves one operation: it receives the raw JSON body and returns a
+// value to encode as the JSON response, or an error.
+type handler func(body []byte) (any, *apiError)
+
+// ServeHTTP routes by X-Amz-Target (JSON protocols) or by path (REST-JSON).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		writeError(w, "application/x-amz-json-1.1", &apiError{Status: 400, Code: "SerializationException", Message: err.Error()})
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	service, op, ok := strings.Cut(target, ".")
+	var (
+		name  string
+		h     handler
+		ctype = "application/x-amz-json-1.1"
+	)
+	switch {
+	case ok && service == "AmazonEC2ContainerServiceV20141113":
+		name, h = "ecs:"+op, s.ecsHandler(op)
+	case ok && service == "AmazonSQS":
+		name, h, ctype = "sqs:"+op, s.sqsHandler(op), "application/x-amz-json-1.0"
+	case ok && service == "AWSEvents":
+		name, h = "events:"+op, s.eventsHandler(op)
+	case !ok && target == "":
+		// EventBridge Scheduler is REST-JSON: the operation is in the path.
+		var params map[string]string
+		name, h, params = s.schedulerRoute(r.Method, r.URL.Path)
+		if h != nil {
+			h = withPathParams(h, params, r.URL.Query())
+		}
+		ctype = "application/json"
+	}
+	if h == nil {
+		writeError(w, ctype, &apiError{Status: 400, Code: "UnknownOperationException", Message: fmt.Sprintf("unknown operation %q %s %s", target, r.Method, r.URL.Path)})
+		return
+	}
+	s.mu.Lock()
+	s.calls[name]++
+	fault := s.matchFaultLocked(name, body)
+	s.mu.Unlock()
+	if fault != nil {
+		writeError(w, ctype, fault)
+		return
+	}
+	out, aerr := h(body)
+	if aerr != nil {
+		writeError(w, ctype, aerr)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("sim-%d", time.Now().UnixNano()))
+	if out == nil {
+		out = struct{}{}
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// matchFaultLocked returns the error of the first fault matching the call.
+func (s *Server) matchFaultLocked(op string, body []byte) *apiError {
+	for i := 0; i < len(s.faults); i++ {
+		f := s.faults[i]
+		if f.Op != "" && f.Op != op {
+			continue
+		}
+		if f.Cluster != "" && !bodyNamesCluster(body, f.Cluster) {
+			continue
+		}
+		f.used++
+		if f.Times > 0 && f.used >= f.Times {
+			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		}
+		status := f.Status
+		if status == 0 {
+			status = 400
+		}
+		msg := f.Message
+		if msg == "" {
+			msg = "injected fault"
+		}
+		return &apiError{Status: status, Code: f.Code, Message: msg}
+	}
+	return nil
+}
+
+// bodyNamesCluster reports whether a request body's "cluster" field names
+// the cluster (by name or by ARN).
+func bodyNamesCluster(body []byte, cluster string) bool {
+	var v struct {
+		Cluster string `json:"cluster"`
+	}
+	if json.Unmarshal(body, &v) != nil || v.Cluster == "" {
+		return cluster == "default"
+	}
+	return v.Cluster == cluster || strings.HasSuffix(v.Cluster, "/"+cluster) || strings.HasSuffix(cluster, "/"+v.Cluster)
+}
+
+func writeError(w http.ResponseWriter, ctype string, e *apiError) {
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Amzn-Errortype", e.Code)
+	if e.QueryCode != "" {
+		w.Header().Set("X-Amzn-Query-Error", e.QueryCode+";Sender")
+	}
+	status := e.Status
+	if status == 0 {
+		status = 400
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": e.Code, "message": e.Message})
+}
+
+// decode unmarshals a request body, reporting errors the way AWS does.
+func decode(body []byte, v any) *apiError {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &apiError{Status: 400, Code: "SerializationException", Message: err.Error()}
+	}
+	return nil
+}
+
+// withPathParams merges REST path and query parameters into the JSON body
+// so that REST handlers can decode one struct.
+func withPathParams(h handler, params map[string]string, q map[string][]string) handler {
+	return func(body []byte) (any, *apiError) {
+		m := map[string]any{}
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, &apiError{Status: 400, Code: "ValidationException", Message: err.Error()}
+			}
+		}
+		for k, v := range q {
+			if len(v) > 0 {
+				m[k] = v[0]
+			}
+		}
+		for k, v := range params {
+			m[k] = v
+		}
+		merged, err := json.Marshal(m)
+		if err != nil {
+			return nil, &apiError{Status: 500, Code: "InternalError", Message: errors.New("merge params").Error()}
+		}
+		return h(merged)
+	}
+}

@@ -1,0 +1,22 @@
+package monitor
+
+// IAMActions returns every AWS action the daemon calls, in one place, so the
+// deployment's task-role policy can be checked against the code (see
+// deploy/iam_test.go) and the README can list them. A test in this package
+// checks the list against the AWS client interfaces the monitor consumes.
+func IAMActions() []string {
+	return []string{
+		"ecs:ListTasks",
+		"ecs:DescribeTasks",
+		"ecs:DescribeTaskDefinition",
+		"sqs:ReceiveMessage",
+		"sqs:DeleteMessage",
+		"sqs:ChangeMessageVisibility",
+		"events:ListRuleNamesByTarget",
+		"events:DescribeRule",
+		"events:ListTargetsByRule",
+		"scheduler:ListSchedules",
+		"scheduler:GetSchedule",
+		"sts:AssumeRole",
+	}
+}

@@ -1,0 +1,58 @@
+package monitor
+
+import "context"
+
+// Notifier delivers findings and summaries to people (Slack, a terminal, the
+// log). Implementations handle their own transport retries (429 Retry-After,
+// 5xx backoff) within ctx and return an error only when they gave up, so the
+// caller can decide whether the work may be acknowledged.
+type Notifier interface {
+	// Notify delivers one alert. When update is non-zero and the transport
+	// can edit messages, the earlier message is replaced instead of posting
+	// a new one. The returned Receipt identifies the delivered message.
+	Notify(ctx context.Context, f Finding, update Receipt) (Receipt, error)
+	// Summarize delivers a summary window.
+	Summarize(ctx context.Context, s Summary) error
+}
+
+// Receipt identifies a delivered message so it can be edited later.
+// A zero Receipt means the transport cannot edit (a webhook).
+type Receipt struct {
+	Channel string
+	TS      string
+}
+
+// Metrics receives the daemon's numbers. notifier.Datadog implements it over
+// DogStatsD. Names are relative to the configured namespace.
+type Metrics interface {
+	Gauge(name string, value float64, tags []string)
+	Count(name string, value int64, tags []string)
+	Distribution(name string, value float64, tags []string)
+	ServiceCheck(name string, status CheckStatus, message string, tags []string)
+}
+
+// CheckStatus is a service check result.
+type CheckStatus int
+
+// Service check statuses, numbered as DogStatsD numbers them.
+const (
+	CheckOK       CheckStatus = 0
+	CheckWarning  CheckStatus = 1
+	CheckCritical CheckStatus = 2
+	CheckUnknown  CheckStatus = 3
+)
+
+// NopMetrics discards everything; it stands in when metrics are off.
+type NopMetrics struct{}
+
+// Gauge discards.
+func (NopMetrics) Gauge(string, float64, []string) {}
+
+// Count discards.
+func (NopMetrics) Count(string, int64, []string) {}
+
+// Distribution discards.
+func (NopMetrics) Distribution(string, float64, []string) {}
+
+// ServiceCheck discards.
+func (NopMetrics) ServiceCheck(string, CheckStatus, string, []string) {}

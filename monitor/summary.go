@@ -1,0 +1,61 @@
+package monitor
+
+import "time"
+
+// Summary is everything that happened in one summary window, per cluster and
+// job. Notifiers render it; the dispatcher builds it.
+type Summary struct {
+	From     time.Time        `json:"from"`
+	To       time.Time        `json:"to"`
+	Clusters []ClusterSummary `json:"clusters"`
+}
+
+// Empty reports whether the window has nothing worth a message.
+func (s Summary) Empty() bool {
+	for _, c := range s.Clusters {
+		if len(c.Jobs) > 0 || len(c.Errors) > 0 || len(c.Notes) > 0 || c.LimitIncidents > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ClusterSummary is one cluster's part of a summary.
+type ClusterSummary struct {
+	Cluster        string         `json:"cluster"`
+	Region         string         `json:"region,omitempty"`
+	PeakTasks      int            `json:"peak_tasks"`
+	TaskLimit      int            `json:"task_limit"`
+	LimitIncidents int            `json:"limit_incidents"`
+	Errors         []ErrorSummary `json:"errors,omitempty"`
+	Jobs           []JobSummary   `json:"jobs,omitempty"`
+	// Notes are one-line facts worth a reader's attention (a disabled rule,
+	// an expression that cannot be evaluated).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// ErrorSummary is one monitor_error incident seen in the window.
+type ErrorSummary struct {
+	Message  string    `json:"message"`
+	Since    time.Time `json:"since"`
+	Resolved bool      `json:"resolved"`
+}
+
+// JobSummary is one job's part of a summary window.
+type JobSummary struct {
+	Job            string        `json:"job"`
+	Duplicates     int           `json:"duplicates"`      // duplicate incidents in the window
+	PeakCopies     int           `json:"peak_copies"`     // most copies seen at once
+	MaxConcurrent  int           `json:"max_concurrent"`  // the job's limit
+	LongestOverlap time.Duration `json:"longest_overlap"` // longest duplicate incident
+	Tasks          []string      `json:"tasks,omitempty"` // task ARNs involved in duplicates
+	Runs           int           `json:"runs"`
+	Successes      int           `json:"successes"`
+	Failures       int           `json:"failures"`
+	Missed         int           `json:"missed"`
+	Overruns       int           `json:"overruns"`
+	P50            time.Duration `json:"p50,omitempty"`
+	P95            time.Duration `json:"p95,omitempty"`
+	MaxDuration    time.Duration `json:"max_duration,omitempty"`
+	LastSuccess    time.Time     `json:"last_success,omitzero"`
+}

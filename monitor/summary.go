@@ -10,11 +10,17 @@ type Summary struct {
 	Clusters []ClusterSummary `json:"clusters"`
 }
 
-// Empty reports whether the window has nothing worth a message.
+// Empty reports whether the window has nothing worth a message: runs that
+// all succeeded and task counts below every threshold are not news.
 func (s Summary) Empty() bool {
 	for _, c := range s.Clusters {
-		if len(c.Jobs) > 0 || len(c.Errors) > 0 || len(c.Notes) > 0 || c.LimitIncidents > 0 {
+		if len(c.Errors) > 0 || len(c.Notes) > 0 || c.LimitIncidents > 0 {
 			return false
+		}
+		for _, j := range c.Jobs {
+			if j.Duplicates > 0 || j.Failures > 0 || j.Missed > 0 || j.Overruns > 0 {
+				return false
+			}
 		}
 	}
 	return true

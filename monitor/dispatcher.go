@@ -1,0 +1,327 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// DispatcherOptions configures a Dispatcher. Nil Metrics, Logger and Now
+// become a no-op, a discarding logger and time.Now.
+type DispatcherOptions struct {
+	Notifier Notifier
+	Metrics  Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// SummarySchedule is a robfig/cron spec ("@every 15m"); empty: no
+	// periodic summary (FlushSummary can still be called).
+	SummarySchedule string
+	SendEmpty       bool
+	// RollupInterval is how often an open storm roll-up is posted or
+	// updated. Default 10s.
+	RollupInterval time.Duration
+	// DeliveryTimeout bounds one alert's delivery, retries included.
+	// Default 2m.
+	DeliveryTimeout time.Duration
+	// DrainTimeout bounds the work done after ctx is cancelled: queued
+	// alerts, the last roll-ups and the partial summary. Default 10s.
+	DrainTimeout time.Duration
+	// QueueSize bounds alerts waiting for delivery. Default 1024.
+	QueueSize int
+	// StormPolicy gives a job's storm threshold and window. Default: 5
+	// failures within 1 minute for every job.
+	StormPolicy func(cluster, job string) (threshold int, window time.Duration)
+}
+
+// Dispatcher decides what reaches people and when: immediate alerts,
+// storm roll-ups, and the periodic summary. Pollers hand it transitions
+// without blocking; the event consumer delivers failures through it and
+// waits, so it can acknowledge SQS messages only once Slack accepted them.
+type Dispatcher struct {
+	o     DispatcherOptions
+	log   *slog.Logger
+	queue chan Finding
+	kick  chan struct{} // wakes the roll-up flusher
+
+	mu          sync.Mutex
+	win         *window
+	openDups    map[string]Finding // duplicate incidents open now, carried into the next window
+	openErrors  map[string]Finding
+	lastSuccess map[string]time.Time // cluster|job -> time
+	storms      map[string]*storm
+}
+
+// NewDispatcher builds a Dispatcher; call Run to start delivering.
+func NewDispatcher(o DispatcherOptions) *Dispatcher {
+	if o.Metrics == nil {
+		o.Metrics = NopMetrics{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RollupInterval <= 0 {
+		o.RollupInterval = 10 * time.Second
+	}
+	if o.DeliveryTimeout <= 0 {
+		o.DeliveryTimeout = 2 * time.Minute
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 10 * time.Second
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 1024
+	}
+	if o.StormPolicy == nil {
+		o.StormPolicy = func(string, string) (int, time.Duration) { return 5, time.Minute }
+	}
+	return &Dispatcher{
+		o:           o,
+		log:         o.Logger.With("component", "dispatcher"),
+		queue:       make(chan Finding, o.QueueSize),
+		kick:        make(chan struct{}, 1),
+		win:         newWindow(o.Now()),
+		openDups:    map[string]Finding{},
+		openErrors:  map[string]Finding{},
+		lastSuccess: map[string]time.Time{},
+		storms:      map[string]*storm{},
+	}
+}
+
+// immediate says whether a transition is alerted at once; everything else
+// waits for the summary. Duplicates are summary material: an overlap is
+// worth knowing about, not worth waking someone for.
+func immediate(f Finding) bool {
+	switch f.Kind {
+	case KindDuplicateRun:
+		return false
+	case KindFailedTask:
+		return true
+	}
+	return f.Transition != Updated
+}
+
+// Handle records a transition for the summary and queues it for delivery
+// when it is immediate. It never blocks: when the queue is full the alert
+// is dropped, logged and counted.
+func (d *Dispatcher) Handle(f Finding) {
+	d.log.Log(context.Background(), levelOf(f), f.Message,
+		"kind", f.Kind, "transition", f.Transition, "severity", f.Severity,
+		"cluster", f.Cluster, "job", f.Job, "value", f.Value, "limit", f.Limit)
+	d.mu.Lock()
+	d.win.add(f)
+	key := f.Key()
+	switch {
+	case f.Kind == KindDuplicateRun && f.Transition == Resolved:
+		delete(d.openDups, key)
+	case f.Kind == KindDuplicateRun:
+		d.openDups[key] = f
+	case f.Kind == KindMonitorError && f.Transition == Resolved:
+		delete(d.openErrors, key)
+	case f.Kind == KindMonitorError:
+		d.openErrors[key] = f
+	}
+	d.mu.Unlock()
+	if !immediate(f) {
+		return
+	}
+	select {
+	case d.queue <- f:
+	default:
+		d.o.Metrics.Count("alerts.dropped", 1, []string{"kind:" + string(f.Kind)})
+		d.log.Error("alert queue full; alert dropped", "kind", f.Kind, "cluster", f.Cluster, "job", f.Job)
+	}
+}
+
+func levelOf(f Finding) slog.Level {
+	switch {
+	case f.Transition == Resolved:
+		return slog.LevelInfo
+	case f.Severity == SeverityCritical:
+		return slog.LevelError
+	case f.Severity == SeverityWarning:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+// ObserveCount records a poll's task count for the summary's peak.
+func (d *Dispatcher) ObserveCount(cluster, region string, total, limit int, _ time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.win.cluster(cluster, region)
+	c.peak = max(c.peak, total)
+	c.limit = limit
+}
+
+// Note adds a one-line fact to the cluster's part of the next summary.
+func (d *Dispatcher) Note(cluster, note string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c := d.win.cluster(cluster, "")
+	for _, n := range c.notes {
+		if n == note {
+			return
+		}
+	}
+	c.notes = append(c.notes, note)
+}
+
+// RecordRun counts a finished run for the summary.
+func (d *Dispatcher) RecordRun(cluster, job string, success bool, dur time.Duration, stoppedAt time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.win.addRun(cluster, job, success, dur)
+	if success {
+		k := cluster + "|" + job
+		if stoppedAt.After(d.lastSuccess[k]) {
+			d.lastSuccess[k] = stoppedAt
+		}
+	}
+}
+
+// LastSuccess returns when the job last succeeded, zero if unknown.
+func (d *Dispatcher) LastSuccess(cluster, job string) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lastSuccess[cluster+"|"+job]
+}
+
+// Run delivers queued alerts, flushes storm roll-ups and posts the summary
+// on its schedule until ctx is cancelled; then it drains what is queued,
+// closes open roll-ups and flushes the partial summary window, bounded by
+// DrainTimeout.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	var c *cron.Cron
+	if d.o.SummarySchedule != "" {
+		c = cron.New(cron.WithLocation(time.UTC), cron.WithChain(
+			cron.Recover(cronLogger{d.log}), cron.SkipIfStillRunning(cronLogger{d.log})))
+		if _, err := c.AddFunc(d.o.SummarySchedule, func() {
+			if err := d.FlushSummary(ctx, d.o.Now()); err != nil && ctx.Err() == nil {
+				d.log.Error("summary not delivered", "err", err)
+			}
+		}); err != nil {
+			return fmt.Errorf("parse summary schedule %q: %w", d.o.SummarySchedule, err)
+		}
+		c.Start()
+	}
+	tick := time.NewTicker(d.o.RollupInterval)
+	defer tick.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case f := <-d.queue:
+			d.deliver(ctx, f)
+		case <-tick.C:
+			d.FlushStorms(ctx, d.o.Now(), false)
+		case <-d.kick:
+			d.FlushStorms(ctx, d.o.Now(), false)
+		}
+	}
+	if c != nil {
+		<-c.Stop().Done()
+	}
+	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.DrainTimeout)
+	defer cancel()
+	for {
+		select {
+		case f := <-d.queue:
+			d.deliver(drain, f)
+			continue
+		default:
+		}
+		break
+	}
+	d.FlushStorms(drain, d.o.Now(), true)
+	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
+		d.log.Error("final summary not delivered", "err", err)
+	}
+	return nil
+}
+
+// deliver sends one queued alert, bounded by DeliveryTimeout.
+func (d *Dispatcher) deliver(ctx context.Context, f Finding) {
+	ctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
+	defer cancel()
+	_ = d.notify(ctx, f, Receipt{})
+}
+
+// notify calls the notifier and counts the outcome.
+func (d *Dispatcher) notify(ctx context.Context, f Finding, update Receipt) error {
+	if d.o.Notifier == nil {
+		return nil
+	}
+	_, err := d.notifyReceipt(ctx, f, update)
+	return err
+}
+
+func (d *Dispatcher) notifyReceipt(ctx context.Context, f Finding, update Receipt) (Receipt, error) {
+	if d.o.Notifier == nil {
+		return Receipt{}, nil
+	}
+	tags := []string{"kind:" + string(f.Kind), "cluster:" + f.Cluster}
+	r, err := d.o.Notifier.Notify(ctx, f, update)
+	if err != nil {
+		d.o.Metrics.Count("alerts.failed", 1, tags)
+		if !errors.Is(err, context.Canceled) {
+			d.log.Error("alert not delivered", "kind", f.Kind, "cluster", f.Cluster, "job", f.Job, "err", err)
+		}
+		return r, fmt.Errorf("deliver %s alert: %w", f.Kind, err)
+	}
+	d.o.Metrics.Count("alerts.sent", 1, tags)
+	return r, nil
+}
+
+// FlushSummary closes the current window at now, starts the next one and
+// delivers the closed window's summary unless it is empty (and send_empty
+// is off). Open incidents are carried into the next window.
+func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
+	d.mu.Lock()
+	old := d.win
+	for _, f := range d.openDups {
+		f.At = now
+		old.add(f)
+	}
+	for _, f := range d.openErrors {
+		old.add(f)
+	}
+	s := old.summary(now, d.lastSuccess)
+	d.win = newWindow(now)
+	for _, f := range d.openDups {
+		f.At = now
+		d.win.add(f)
+	}
+	for _, f := range d.openErrors {
+		d.win.add(f)
+	}
+	d.mu.Unlock()
+	if s.Empty() && !d.o.SendEmpty {
+		return nil
+	}
+	if d.o.Notifier == nil {
+		return nil
+	}
+	if err := d.o.Notifier.Summarize(ctx, s); err != nil {
+		d.o.Metrics.Count("summaries.failed", 1, nil)
+		return fmt.Errorf("deliver summary: %w", err)
+	}
+	d.o.Metrics.Count("summaries.sent", 1, nil)
+	return nil
+}
+
+// cronLogger adapts slog to robfig/cron's logger.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error(msg, append(kv, "err", err)...)
+}

@@ -1,0 +1,267 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// captureNotifier records what the dispatcher delivers; fail makes the
+// next deliveries fail.
+type captureNotifier struct {
+	mu        sync.Mutex
+	alerts    []Finding
+	updates   []Receipt
+	summaries []Summary
+	fail      bool
+	seq       int
+}
+
+func (c *captureNotifier) Notify(_ context.Context, f Finding, update Receipt) (Receipt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail {
+		return Receipt{}, errors.New("slack down")
+	}
+	c.alerts = append(c.alerts, f)
+	c.updates = append(c.updates, update)
+	if update != (Receipt{}) {
+		return update, nil
+	}
+	c.seq++
+	return Receipt{Channel: "C1", TS: fmt.Sprint(c.seq)}, nil
+}
+
+func (c *captureNotifier) Summarize(_ context.Context, s Summary) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fail {
+		return errors.New("slack down")
+	}
+	c.summaries = append(c.summaries, s)
+	return nil
+}
+
+func (c *captureNotifier) setFail(v bool) {
+	c.mu.Lock()
+	c.fail = v
+	c.mu.Unlock()
+}
+
+func (c *captureNotifier) snapshot() ([]Finding, []Receipt, []Summary) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Finding(nil), c.alerts...), append([]Receipt(nil), c.updates...), append([]Summary(nil), c.summaries...)
+}
+
+// testClock is a settable clock for the dispatcher.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestDispatcherSummaryCountsIncidentsNotPolls(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	n := &captureNotifier{}
+	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: func() time.Time { return t0 }})
+	tr := NewTracker(0)
+	// One overlap of five minutes seen by thirty polls is one incident.
+	for i := 0; i <= 30; i++ {
+		now := t0.Add(time.Duration(i) * 10 * time.Second)
+		var obs []Observation
+		if i < 30 {
+			obs = []Observation{{Kind: KindDuplicateRun, Severity: SeverityWarning, Cluster: "cron", Job: "etl", Value: 2 + i%2, Limit: 1, Tasks: []string{"t1", "t2"}}}
+		}
+		for _, f := range tr.Update(now, "cron", []Kind{KindDuplicateRun}, obs) {
+			d.Handle(f)
+		}
+		d.ObserveCount("cron", "ap-northeast-1", 10+i%3, 50, now)
+	}
+	if err := d.FlushSummary(context.Background(), t0.Add(15*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _, sums := n.snapshot()
+	if len(alerts) != 0 || len(d.queue) != 0 {
+		t.Errorf("duplicates must not alert at once; queued %d", len(d.queue))
+	}
+	if len(sums) != 1 {
+		t.Fatalf("summaries = %d, want 1", len(sums))
+	}
+	c := sums[0].Clusters[0]
+	if c.PeakTasks != 12 || c.TaskLimit != 50 {
+		t.Errorf("peak %d/%d, want 12/50", c.PeakTasks, c.TaskLimit)
+	}
+	j := c.Jobs[0]
+	if j.Job != "etl" || j.Duplicates != 1 || j.PeakCopies != 3 || j.LongestOverlap != 300*time.Second || len(j.Tasks) != 2 {
+		t.Errorf("job summary %+v, want 1 incident, peak 3, overlap 5m, 2 tasks", j)
+	}
+	// The next window has nothing to say: no message.
+	if err := d.FlushSummary(context.Background(), t0.Add(30*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, sums = n.snapshot(); len(sums) != 1 {
+		t.Errorf("empty window produced a message")
+	}
+}
+
+func TestDispatcherCarriesOpenIncidentAcrossWindows(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	n := &captureNotifier{}
+	d := NewDispatcher(DispatcherOptions{Notifier: n, SendEmpty: true})
+	d.Handle(Finding{Kind: KindDuplicateRun, Transition: Opened, Cluster: "cron", Job: "etl", Value: 2, Limit: 1, Since: t0, At: t0})
+	_ = d.FlushSummary(context.Background(), t0.Add(15*time.Minute))
+	_ = d.FlushSummary(context.Background(), t0.Add(30*time.Minute))
+	_, _, sums := n.snapshot()
+	if len(sums) != 2 {
+		t.Fatalf("summaries = %d", len(sums))
+	}
+	for i, s := range sums {
+		j := s.Clusters[0].Jobs[0]
+		if j.Duplicates != 1 || j.LongestOverlap != time.Duration(i+1)*15*time.Minute {
+			t.Errorf("window %d: %+v, want the open incident with its overlap so far", i, j)
+		}
+	}
+}
+
+func TestDispatcherImmediateAlertsAndShutdownFlush(t *testing.T) {
+	n := &captureNotifier{}
+	d := NewDispatcher(DispatcherOptions{Notifier: n, SummarySchedule: "@every 1h", SendEmpty: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- d.Run(ctx) }()
+	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityWarning, Transition: Opened, Cluster: "cron", Value: 41, Limit: 50})
+	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityWarning, Transition: Updated, Cluster: "cron", Value: 42, Limit: 50})
+	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityCritical, Transition: Escalated, Cluster: "cron", Value: 48, Limit: 50})
+	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityCritical, Transition: Resolved, Cluster: "cron"})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	alerts, _, sums := n.snapshot()
+	var got []Transition
+	for _, a := range alerts {
+		got = append(got, a.Transition)
+	}
+	if fmt.Sprint(got) != "[opened escalated resolved]" {
+		t.Errorf("alerts %v, want opened, escalated, resolved (updates are not alerted)", got)
+	}
+	if len(sums) != 1 || sums[0].Clusters[0].LimitIncidents != 1 {
+		t.Errorf("partial window not flushed on shutdown: %+v", sums)
+	}
+}
+
+func failure(job, event string, code int) Finding {
+	return Finding{Kind: KindFailedTask, Severity: SeverityCritical, Transition: Opened, Cluster: "cron", Job: job,
+		Tasks: []string{"arn:task/" + event}, Failure: &Failure{Cause: CauseExit, ExitCode: &code, EventID: event}}
+}
+
+func TestDispatcherStormRollsUp(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	n := &captureNotifier{}
+	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
+		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }})
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		if err := d.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(100 * time.Millisecond)
+	}
+	// The next 195 failures block until a roll-up holding them is delivered.
+	var wg sync.WaitGroup
+	errs := make(chan error, 195)
+	for i := 5; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			code := 1
+			if i%10 == 0 {
+				code = 137
+			}
+			errs <- d.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), code))
+		}(i)
+	}
+	waitFor(t, func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		st := d.storms["failed_task|cron|etl"]
+		return st != nil && len(st.waiters) == 195
+	})
+	d.FlushStorms(ctx, clk.Now(), false) // first roll-up: a new message
+	clk.Add(2 * time.Minute)
+	d.FlushStorms(ctx, clk.Now(), false) // quiet for a window: final update
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	alerts, updates, _ := n.snapshot()
+	if len(alerts) != 7 {
+		t.Fatalf("deliveries = %d, want 5 single alerts + 1 roll-up posted, then updated once", len(alerts))
+	}
+	if r := alerts[5].Rollup; r == nil || r.Count != 195 || r.Final || updates[5] != (Receipt{}) {
+		t.Errorf("first roll-up %+v (update %v), want a new message counting 195, still open", r, updates[5])
+	}
+	r := alerts[6].Rollup
+	if r == nil || r.Count != 195 || !r.Final || r.ExitCodes[137] != 19 || r.ExitCodes[1] != 176 {
+		t.Errorf("final roll-up %+v, want 195 failures (137×19, 1×176), final", r)
+	}
+	if updates[6] == (Receipt{}) {
+		t.Errorf("the closing roll-up should update the first roll-up message")
+	}
+}
+
+func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	n := &captureNotifier{}
+	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now,
+		StormPolicy: func(string, string) (int, time.Duration) { return 1, time.Minute }})
+	ctx := context.Background()
+	if err := d.DeliverFailure(ctx, failure("etl", "a", 1)); err != nil {
+		t.Fatal(err)
+	}
+	n.setFail(true)
+	errc := make(chan error, 1)
+	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
+	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return len(d.storms["failed_task|cron|etl"].waiters) == 1 })
+	d.FlushStorms(ctx, clk.Now(), false)
+	if err := <-errc; !errors.Is(err, errRollupNotDelivered) {
+		t.Fatalf("err = %v, want roll-up not delivered", err)
+	}
+	// The message comes back (SQS redelivery): counted once, delivered now.
+	n.setFail(false)
+	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
+	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return len(d.storms["failed_task|cron|etl"].waiters) == 1 })
+	d.FlushStorms(ctx, clk.Now(), false)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	alerts, _, _ := n.snapshot()
+	if last := alerts[len(alerts)-1]; last.Rollup == nil || last.Rollup.Count != 1 {
+		t.Errorf("roll-up %+v, want the redelivered failure counted once", last.Rollup)
+	}
+}
+
+// waitFor polls cond for up to 5 s; goroutine hand-offs need a moment.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

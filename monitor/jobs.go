@@ -1,0 +1,125 @@
+package monitor
+
+import (
+	"strings"
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+)
+
+// JobRef is a task's job as the monitor understands it: its identity and the
+// settings that apply to it, whether or not the job is configured.
+type JobRef struct {
+	Name          string
+	Configured    bool
+	MaxConcurrent int // 0: not checked
+	Route         Route
+	// Failure handling.
+	StormThreshold  int
+	StormWindow     time.Duration
+	IgnoreExitCodes []int
+	ReportSidecars  bool
+	Sidecars        []string // container names never judged, from the cluster
+}
+
+// Jobs resolves tasks of one cluster to jobs. It is built once from
+// configuration and is safe for concurrent use (read-only).
+type Jobs struct {
+	cluster  config.Cluster
+	events   config.Events
+	byFamily map[string]config.Job
+	byRule   map[string]config.Job
+}
+
+// NewJobs indexes the configured jobs of a cluster. ev supplies the storm
+// defaults for jobs that do not set their own.
+func NewJobs(c config.Cluster, ev config.Events) *Jobs {
+	j := &Jobs{cluster: c, events: ev, byFamily: map[string]config.Job{}, byRule: map[string]config.Job{}}
+	for _, job := range c.Jobs {
+		if job.Rule != "" {
+			j.byRule[job.Rule] = job
+		} else if job.Family != "" {
+			j.byFamily[job.Family] = job
+		}
+	}
+	return j
+}
+
+// Resolve names the task's job. Identity, in order (see docs/ARCHITECTURE.md):
+// a configured rule/schedule matching startedBy, a configured family, the
+// rule or schedule that started it, the task group's family, the family.
+func (j *Jobs) Resolve(t Task) JobRef {
+	sched := t.Scheduler()
+	if sched != "" {
+		if job, ok := j.matchRule(sched, len(t.StartedBy) >= startedByMax); ok {
+			return j.ref(job.Rule, job, true)
+		}
+	}
+	family := t.Family()
+	if g, ok := strings.CutPrefix(t.Group, "family:"); ok && g != "" {
+		family = g
+	}
+	if job, ok := j.byFamily[family]; ok {
+		return j.ref(job.Family, job, true)
+	}
+	name := sched
+	if name == "" {
+		name = family
+	}
+	return j.ref(name, config.Job{}, false)
+}
+
+// ByName returns the configured job with this display name, if any.
+func (j *Jobs) ByName(name string) (config.Job, bool) {
+	if job, ok := j.byRule[name]; ok {
+		return job, true
+	}
+	job, ok := j.byFamily[name]
+	return job, ok
+}
+
+// matchRule finds the configured rule or schedule a startedBy name refers
+// to. ECS may cut startedBy to 36 characters, so a name that fills the whole
+// field matches any configured rule it is a prefix of, when exactly one does.
+func (j *Jobs) matchRule(name string, truncated bool) (config.Job, bool) {
+	if job, ok := j.byRule[name]; ok {
+		return job, true
+	}
+	if !truncated {
+		return config.Job{}, false
+	}
+	var found []config.Job
+	for rule, job := range j.byRule {
+		if strings.HasPrefix(rule, name) {
+			found = append(found, job)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return config.Job{}, false
+}
+
+func (j *Jobs) ref(name string, job config.Job, configured bool) JobRef {
+	r := JobRef{
+		Name:            name,
+		Configured:      configured,
+		MaxConcurrent:   j.cluster.MaxConcurrent,
+		Route:           Route{Channel: job.SlackChannel, Mention: job.Mention},
+		StormThreshold:  j.events.StormThreshold,
+		StormWindow:     j.events.StormWindow.Duration,
+		IgnoreExitCodes: job.IgnoreExitCodes,
+		ReportSidecars:  job.ReportSidecars,
+		Sidecars:        j.cluster.Sidecars,
+	}
+	if job.MaxConcurrent != nil {
+		r.MaxConcurrent = *job.MaxConcurrent
+	}
+	if job.StormThreshold > 0 {
+		r.StormThreshold = job.StormThreshold
+	}
+	if job.StormWindow.Duration > 0 {
+		r.StormWindow = job.StormWindow.Duration
+	}
+	return r
+}

@@ -1,0 +1,312 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/smithy-go"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+)
+
+// ECSAPI is the part of the ECS API the poller calls; *ecs.Client satisfies it.
+type ECSAPI interface {
+	ListTasks(ctx context.Context, in *ecs.ListTasksInput, opts ...func(*ecs.Options)) (*ecs.ListTasksOutput, error)
+	DescribeTasks(ctx context.Context, in *ecs.DescribeTasksInput, opts ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error)
+}
+
+// FindingSink receives incident transitions as they happen, and each
+// poll's task count for the summary. It must not block: delivery never
+// holds up polling.
+type FindingSink interface {
+	Handle(f Finding)
+	ObserveCount(cluster, region string, total, limit int, now time.Time)
+}
+
+// PollerOptions configures a Poller. Nil Metrics, Logger and Now become a
+// no-op, slog's discard handler and time.Now.
+type PollerOptions struct {
+	Cluster config.Cluster
+	ECS     ECSAPI
+	Jobs    *Jobs
+	State   *State
+	Sink    FindingSink
+	Metrics Metrics
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// AfterPoll is called after every poll with its error (nil on success);
+	// the health endpoint uses it.
+	AfterPoll func(err error)
+}
+
+// Poller polls one cluster: it counts tasks against the cluster's limit and
+// running copies per job, and reports incidents as they open and resolve.
+type Poller struct {
+	o       PollerOptions
+	tracker *Tracker
+	lastErr string // last error logged, so a repeating failure is logged once
+}
+
+// maxDescribe is the DescribeTasks batch limit (and ListTasks page size).
+const maxDescribe = 100
+
+// NewPoller builds a Poller.
+func NewPoller(o PollerOptions) *Poller {
+	if o.Metrics == nil {
+		o.Metrics = NopMetrics{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jobs == nil {
+		o.Jobs = NewJobs(o.Cluster, config.Events{})
+	}
+	if o.State == nil {
+		o.State = NewState()
+	}
+	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
+	return &Poller{o: o, tracker: NewTracker(o.Cluster.RenotifyInterval.Duration)}
+}
+
+// Run polls at once and then every poll interval until ctx is cancelled.
+func (p *Poller) Run(ctx context.Context) error {
+	interval := p.o.Cluster.PollInterval.Duration
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		p.PollAndReport(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// PollAndReport polls once and hands the transitions to the sink.
+func (p *Poller) PollAndReport(ctx context.Context) []Finding {
+	fs, err := p.Poll(ctx, p.o.Now())
+	if p.o.AfterPoll != nil && ctx.Err() == nil {
+		p.o.AfterPoll(err)
+	}
+	for _, f := range fs {
+		if p.o.Sink != nil {
+			p.o.Sink.Handle(f)
+		}
+	}
+	return fs
+}
+
+// Poll lists and describes the cluster's tasks once and returns the
+// incident transitions this poll caused. A failed poll returns a
+// monitor_error transition (when it opens) and the error; it never touches
+// the other incidents, since it observed nothing about them.
+func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
+	c := p.o.Cluster
+	tags := []string{"cluster:" + c.Name}
+	live, err := p.refresh(ctx, now)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		code := errorCode(err)
+		p.o.Metrics.Count("poll.errors", 1, append(tags, "error:"+code))
+		p.o.Metrics.ServiceCheck("cluster.poll", CheckCritical, code, tags)
+		if msg := err.Error(); msg != p.lastErr {
+			p.lastErr = msg
+			p.o.Logger.Error("poll failed", "err", err, "error_code", code)
+		}
+		obs := Observation{
+			Kind: KindMonitorError, Severity: SeverityCritical, Cluster: c.Name, Region: c.Region,
+			Message: fmt.Sprintf("cannot poll cluster %s: %s", c.Name, describeErr(err)),
+		}
+		return p.transitions(now, []Kind{KindMonitorError}, []Observation{obs}), err
+	}
+	if p.lastErr != "" {
+		p.o.Logger.Info("poll recovered")
+		p.lastErr = ""
+	}
+	p.o.Metrics.ServiceCheck("cluster.poll", CheckOK, "", tags)
+	obs := p.evaluate(live)
+	if p.o.Sink != nil {
+		p.o.Sink.ObserveCount(c.Name, c.Region, len(live), c.TaskLimit, now)
+	}
+	return p.transitions(now, []Kind{KindTaskLimit, KindDuplicateRun, KindMonitorError}, obs), nil
+}
+
+func (p *Poller) transitions(now time.Time, kinds []Kind, obs []Observation) []Finding {
+	fs := p.tracker.Update(now, p.o.Cluster.Name, kinds, obs)
+	for _, f := range fs {
+		if f.Transition == Opened {
+			p.o.Metrics.Count("incidents.opened", 1, []string{"cluster:" + f.Cluster, "kind:" + string(f.Kind)})
+		}
+	}
+	return fs
+}
+
+// refresh lists the cluster's tasks, describes those it does not know yet
+// (and those still starting, whose status it must follow), and returns the
+// live tasks. In a steady state it costs ceil(N/100) ListTasks calls and
+// no DescribeTasks.
+func (p *Poller) refresh(ctx context.Context, now time.Time) ([]Task, error) {
+	c := p.o.Cluster.Name
+	arns, err := p.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	listed := make(map[string]bool, len(arns))
+	starting := map[string]bool{}
+	for _, t := range p.o.State.Live(c) {
+		if isStarting(t.LastStatus) {
+			starting[t.ARN] = true
+		}
+	}
+	var unknown []string
+	for _, a := range arns {
+		listed[a] = true
+		if starting[a] || !p.o.State.Known(c, a) {
+			unknown = append(unknown, a)
+		}
+	}
+	for start := 0; start < len(unknown); start += maxDescribe {
+		batch := unknown[start:min(start+maxDescribe, len(unknown))]
+		out, err := p.o.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(c), Tasks: batch})
+		if err != nil {
+			return nil, fmt.Errorf("describe tasks: %w", err)
+		}
+		for _, t := range out.Tasks {
+			p.o.State.Observe(c, taskFromECS(t), now)
+		}
+	}
+	p.o.State.Retain(c, listed, now)
+	return p.o.State.Live(c), nil
+}
+
+// list returns every task ARN with desired status RUNNING, which includes
+// tasks still provisioning or pending: they count against the limit too.
+func (p *Poller) list(ctx context.Context) ([]string, error) {
+	var arns []string
+	pages := ecs.NewListTasksPaginator(p.o.ECS, &ecs.ListTasksInput{
+		Cluster:       aws.String(p.o.Cluster.Name),
+		DesiredStatus: "RUNNING",
+		MaxResults:    aws.Int32(maxDescribe),
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tasks: %w", err)
+		}
+		arns = append(arns, out.TaskArns...)
+	}
+	return arns, nil
+}
+
+func isStarting(status string) bool {
+	switch status {
+	case "PROVISIONING", "PENDING", "ACTIVATING":
+		return true
+	}
+	return false
+}
+
+// evaluate turns the live tasks into observations and gauges.
+func (p *Poller) evaluate(live []Task) []Observation {
+	c := p.o.Cluster
+	tags := []string{"cluster:" + c.Name}
+	counts := map[string]int{}
+	byJob := map[string][]Task{}
+	refs := map[string]JobRef{}
+	for _, t := range live {
+		counts[strings.ToLower(t.LastStatus)]++
+		ref := p.o.Jobs.Resolve(t)
+		byJob[ref.Name] = append(byJob[ref.Name], t)
+		refs[ref.Name] = ref
+	}
+	total := len(live)
+	for _, status := range []string{"provisioning", "pending", "activating", "running", "deactivating", "stopping", "deprovisioning"} {
+		p.o.Metrics.Gauge("cluster.tasks", float64(counts[status]), append(tags, "status:"+status))
+	}
+	p.o.Metrics.Gauge("cluster.tasks.total", float64(total), tags)
+	p.o.Metrics.Gauge("cluster.task_limit", float64(c.TaskLimit), tags)
+	var obs []Observation
+	if c.TaskLimit > 0 {
+		pct := 100 * float64(total) / float64(c.TaskLimit)
+		p.o.Metrics.Gauge("cluster.utilization", pct, tags)
+		var sev Severity
+		switch {
+		case pct >= c.CriticalPercent:
+			sev = SeverityCritical
+		case pct >= c.WarnPercent:
+			sev = SeverityWarning
+		}
+		if sev != "" {
+			obs = append(obs, Observation{
+				Kind: KindTaskLimit, Severity: sev, Cluster: c.Name, Region: c.Region,
+				Value: total, Limit: c.TaskLimit, Counts: counts,
+				Message: fmt.Sprintf("cluster %s has %d of %d tasks (%.0f%%)", c.Name, total, c.TaskLimit, pct),
+			})
+		}
+	}
+	jobs := make([]string, 0, len(byJob))
+	for j := range byJob {
+		jobs = append(jobs, j)
+	}
+	sort.Strings(jobs)
+	for _, j := range jobs {
+		tasks, ref := byJob[j], refs[j]
+		p.o.Metrics.Gauge("job.running", float64(len(tasks)), append(tags, "job:"+j))
+		if ref.MaxConcurrent <= 0 || len(tasks) <= ref.MaxConcurrent {
+			continue
+		}
+		arns := make([]string, len(tasks))
+		for i, t := range tasks {
+			arns[i] = t.ARN
+		}
+		obs = append(obs, Observation{
+			Kind: KindDuplicateRun, Severity: SeverityWarning, Cluster: c.Name, Region: c.Region, Job: j,
+			Value: len(tasks), Limit: ref.MaxConcurrent, Tasks: arns, Route: ref.Route,
+			Message: fmt.Sprintf("job %s has %d copies running (max %d)", j, len(tasks), ref.MaxConcurrent),
+		})
+	}
+	return obs
+}
+
+// errorCode names an AWS error by its code (AccessDeniedException,
+// ThrottlingException...), or a generic class.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		return "RequestError"
+	}
+	return "Error"
+}
+
+// describeErr is the message shown to people: the AWS code and message,
+// without the SDK's request ids and retry noise.
+func describeErr(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if m := ae.ErrorMessage(); m != "" {
+			return ae.ErrorCode() + ": " + m
+		}
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}

@@ -1,0 +1,182 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// storm is a burst of failures of one job. Below its threshold each
+// failure is alerted on its own; past it, failures are folded into one
+// roll-up message that keeps counting, posted or updated every
+// RollupInterval, and closed (Final) once the window passes quietly.
+type storm struct {
+	window time.Duration
+	recent []stormHit // failures within the window, before the storm
+	active bool
+	rollup Rollup
+	// members are the failures folded into the roll-up, so a redelivered
+	// event is not counted twice.
+	members map[string]bool
+	last    Finding // the latest failure, for context in the roll-up
+	receipt Receipt
+	dirty   bool
+	// waiters are failures folded in but not yet in a delivered roll-up;
+	// each gets the outcome of the next flush.
+	waiters []chan error
+}
+
+type stormHit struct {
+	at     time.Time
+	member string
+}
+
+// errRollupNotDelivered tells a waiting failure that the roll-up holding it
+// was not accepted, so its message must stay on the queue.
+var errRollupNotDelivered = errors.New("storm roll-up not delivered")
+
+// DeliverFailure alerts one failed run. It blocks until the alert was
+// accepted by the notifier, or folded into a roll-up that was; an error
+// means it was not delivered and the caller should retry later (the SQS
+// message stays on the queue). The caller records the run itself
+// (RecordRun) once this returns nil.
+func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
+	now := d.o.Now()
+	key := f.Key()
+	member := f.Cluster + "|" + strings.Join(f.Tasks, ",")
+	if f.Failure != nil && f.EventID != "" {
+		member = f.EventID
+	}
+	d.mu.Lock()
+	st := d.storms[key]
+	if st == nil {
+		st = &storm{members: map[string]bool{}}
+		d.storms[key] = st
+	}
+	threshold, window := d.o.StormPolicy(f.Cluster, f.Job)
+	st.window = window
+	if !st.active {
+		st.recent = pruneHits(st.recent, now.Add(-window))
+		if !slices.ContainsFunc(st.recent, func(h stormHit) bool { return h.member == member }) {
+			st.recent = append(st.recent, stormHit{at: now, member: member})
+		}
+		if threshold <= 0 || len(st.recent) <= threshold {
+			d.mu.Unlock()
+			return d.notify(ctx, f, Receipt{})
+		}
+		st.active = true
+		st.rollup = Rollup{First: now, ExitCodes: map[int]int{}}
+		st.receipt = Receipt{}
+		st.members = map[string]bool{}
+	}
+	if !st.members[member] {
+		st.members[member] = true
+		st.rollup.Count++
+		if f.Failure != nil && f.ExitCode != nil {
+			st.rollup.ExitCodes[*f.ExitCode]++
+		}
+	}
+	st.rollup.Last = now
+	st.last = f
+	st.dirty = true
+	ch := make(chan error, 1)
+	st.waiters = append(st.waiters, ch)
+	first := st.receipt == (Receipt{}) && st.rollup.Count == 1
+	d.mu.Unlock()
+	if first {
+		// Post the first roll-up at once rather than at the next tick.
+		select {
+		case d.kick <- struct{}{}:
+		default:
+		}
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func pruneHits(hs []stormHit, cutoff time.Time) []stormHit {
+	i := 0
+	for i < len(hs) && hs[i].at.Before(cutoff) {
+		i++
+	}
+	return hs[i:]
+}
+
+// FlushStorms posts or updates every roll-up with news, and closes storms
+// whose window has passed without failures (or all of them when final).
+func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool) {
+	type work struct {
+		key     string
+		f       Finding
+		update  Receipt
+		waiters []chan error
+		closing bool
+	}
+	var todo []work
+	d.mu.Lock()
+	for key, st := range d.storms {
+		if !st.active {
+			if len(st.recent) > 0 && now.Sub(st.recent[len(st.recent)-1].at) > time.Hour {
+				delete(d.storms, key)
+			}
+			continue
+		}
+		closing := final || now.Sub(st.rollup.Last) >= st.window
+		if !st.dirty && !closing {
+			continue
+		}
+		f := st.last
+		r := st.rollup
+		r.Final = closing
+		r.ExitCodes = cloneCounts(st.rollup.ExitCodes)
+		f.Rollup = &r
+		f.Transition = Opened
+		f.Severity = SeverityCritical
+		f.At = now
+		f.Message = fmt.Sprintf("%d failures of job %s since %s", r.Count, f.Job, r.First.UTC().Format(time.RFC3339))
+		todo = append(todo, work{key: key, f: f, update: st.receipt, waiters: st.waiters, closing: closing})
+		st.waiters = nil
+		st.dirty = false
+	}
+	d.mu.Unlock()
+	for _, w := range todo {
+		r, err := d.notifyReceipt(ctx, w.f, w.update)
+		d.mu.Lock()
+		st := d.storms[w.key]
+		if err != nil {
+			if st != nil {
+				st.dirty = true
+			}
+		} else if st != nil {
+			if r != (Receipt{}) {
+				st.receipt = r
+			}
+			if w.closing {
+				delete(d.storms, w.key)
+			}
+		}
+		d.mu.Unlock()
+		for _, ch := range w.waiters {
+			if err != nil {
+				ch <- fmt.Errorf("%w: %w", errRollupNotDelivered, err)
+			} else {
+				ch <- nil
+			}
+		}
+	}
+}
+
+func cloneCounts(m map[int]int) map[int]int {
+	out := make(map[int]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,213 @@
+package notifier
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+)
+
+// This file turns one Finding into Block Kit. Everything here is a pure
+// function of its arguments so golden files can pin the exact output.
+//
+// Every string that came from AWS or configuration passes through
+// escapeMrkdwn, including plain_text objects: Slack decodes the three
+// entities there too, and one uniform rule is easier to audit than a
+// per-field one.
+
+// field is one label/value pair of a section's fields; value is mrkdwn
+// already escaped.
+type field struct{ name, value string }
+
+// AlertBlocks renders one finding. It returns the notification fallback
+// text (mrkdwn, escaped), the blocks to place inside a coloured attachment,
+// and the attachment colour.
+func AlertBlocks(f monitor.Finding, links Links) (fallbackText string, blocks []slack.Block, color string) {
+	head := emoji(f) + " " + escapeMrkdwn(headline(f))
+	blocks = append(blocks, headerBlock(head))
+
+	if f.Rollup != nil {
+		txt := "*" + escapeMrkdwn(rollupLine(f)) + "*\n_" + rollupState(f.Rollup) + "_"
+		blocks = append(blocks, mrkdwnSection(txt))
+	} else if f.Message != "" {
+		blocks = append(blocks, mrkdwnSection(escapeMrkdwn(f.Message)))
+	}
+
+	blocks = append(blocks, fieldsSection(alertFields(f)))
+
+	if f.Failure != nil && f.Rollup == nil {
+		if txt := failureText(f.Failure); txt != "" {
+			blocks = append(blocks, mrkdwnSection(txt))
+		}
+	}
+	if tl := links.taskLinks(f.Region, f.Cluster, f.Tasks, maxTaskLinks); tl != "" {
+		label := "*Tasks:* "
+		if len(f.Tasks) == 1 {
+			label = "*Task:* "
+		}
+		blocks = append(blocks, mrkdwnSection(label+tl))
+	}
+	blocks = append(blocks, contextBlock(alertContext(f)...))
+
+	fallback := escapeMrkdwn(headline(f))
+	switch {
+	case f.Rollup != nil:
+		fallback += ": " + escapeMrkdwn(rollupLine(f))
+	case f.Message != "":
+		fallback += ": " + escapeMrkdwn(f.Message)
+	}
+	return truncate(fallback, maxFallbackText), capBlocks(blocks), severityColor(f)
+}
+
+// alertFields picks the facts worth a glance for each kind.
+func alertFields(f monitor.Finding) []field {
+	fs := []field{{"Cluster", escapeMrkdwn(f.Cluster)}}
+	if f.Region != "" {
+		fs = append(fs, field{"Region", escapeMrkdwn(f.Region)})
+	}
+	if f.Job != "" {
+		fs = append(fs, field{"Job", escapeMrkdwn(f.Job)})
+	}
+	switch f.Kind {
+	case monitor.KindTaskLimit:
+		fs = append(fs, field{"Tasks", valueOfLimit(f.Value, f.Limit)})
+		if f.Peak > 0 {
+			fs = append(fs, field{"Peak", valueOfLimit(f.Peak, f.Limit)})
+		}
+		if len(f.Counts) > 0 {
+			fs = append(fs, field{"By status", escapeMrkdwn(formatCounts(f.Counts))})
+		}
+	case monitor.KindDuplicateRun:
+		fs = append(fs, field{"Copies running", strconv.Itoa(f.Value) + " (max " + strconv.Itoa(f.Limit) + ")"})
+		if f.Peak > 0 {
+			fs = append(fs, field{"Peak copies", strconv.Itoa(f.Peak)})
+		}
+	case monitor.KindFailedTask:
+		if f.Rollup != nil {
+			fs = append(fs, field{"Failures", strconv.Itoa(f.Rollup.Count)})
+			if len(f.Rollup.ExitCodes) > 0 {
+				fs = append(fs, field{"Exit codes", formatExitCodes(f.Rollup.ExitCodes)})
+			}
+			break
+		}
+		if fl := f.Failure; fl != nil {
+			fs = append(fs, failureFields(fl)...)
+		}
+	default:
+		if f.Limit > 0 || f.Value > 0 {
+			fs = append(fs, field{"Value", valueOfLimit(f.Value, f.Limit)})
+		}
+	}
+	if !f.Since.IsZero() && f.Rollup == nil {
+		fs = append(fs, field{"Since", formatTime(f.Since)})
+	}
+	return fs
+}
+
+// failureFields are the short facts of one failed run.
+func failureFields(fl *monitor.Failure) []field {
+	fs := []field{{"Cause", escapeMrkdwn(causeText(fl))}}
+	if fl.Container != "" {
+		fs = append(fs, field{"Container", escapeMrkdwn(fl.Container)})
+	}
+	if fl.ExitCode != nil {
+		fs = append(fs, field{"Exit code", strconv.Itoa(*fl.ExitCode)})
+	}
+	if fl.StartedBy != "" {
+		fs = append(fs, field{"Started by", escapeMrkdwn(fl.StartedBy)})
+	}
+	if !fl.StartedAt.IsZero() {
+		fs = append(fs, field{"Started", formatTime(fl.StartedAt)})
+	}
+	if !fl.StoppedAt.IsZero() {
+		fs = append(fs, field{"Stopped", formatTime(fl.StoppedAt)})
+	}
+	if d := fl.Duration(); d > 0 {
+		fs = append(fs, field{"Duration", formatDuration(d)})
+	}
+	return fs
+}
+
+// failureText holds the long, free-form parts of a failure, which do not
+// fit in fields: the container reason, the task's stopped reason, logs.
+func failureText(fl *monitor.Failure) string {
+	var lines []string
+	if fl.Reason != "" {
+		lines = append(lines, "*Reason:* "+escapeMrkdwn(fl.Reason))
+	}
+	if fl.StoppedReason != "" {
+		sr := escapeMrkdwn(fl.StoppedReason)
+		if fl.StopCode != "" {
+			sr += " (" + escapeMrkdwn(fl.StopCode) + ")"
+		}
+		lines = append(lines, "*Stopped reason:* "+sr)
+	}
+	if fl.LogURL != "" {
+		lines = append(lines, link(fl.LogURL, "CloudWatch logs"))
+	}
+	return joinLimited(lines, "\n", maxSectionText)
+}
+
+// alertContext is the small print: when, and which event.
+func alertContext(f monitor.Finding) []string {
+	items := []string{"At " + formatTime(f.At)}
+	if f.Failure != nil && f.EventID != "" {
+		items = append(items, "Event "+escapeMrkdwn(f.EventID))
+	}
+	if f.Kind != "" {
+		items = append(items, escapeMrkdwn(string(f.Kind)))
+	}
+	return items
+}
+
+// headerBlock builds a header, within Slack's 150-character limit.
+func headerBlock(text string) slack.Block {
+	return slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(text, maxHeaderText), true, false))
+}
+
+// mrkdwnSection is one section of escaped mrkdwn text.
+func mrkdwnSection(text string) slack.Block {
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil)
+}
+
+// fieldsSection lays out up to ten label/value fields; extra fields are
+// folded into the last one so nothing is silently dropped.
+func fieldsSection(fs []field) slack.Block {
+	if len(fs) > maxFields {
+		rest := make([]string, 0, len(fs)-maxFields+1)
+		for _, f := range fs[maxFields-1:] {
+			rest = append(rest, f.name+": "+f.value)
+		}
+		fs = append(fs[:maxFields-1:maxFields-1], field{"More", strings.Join(rest, "\n")})
+	}
+	objs := make([]*slack.TextBlockObject, 0, len(fs))
+	for _, f := range fs {
+		objs = append(objs, slack.NewTextBlockObject(slack.MarkdownType, truncate("*"+f.name+"*\n"+f.value, maxFieldText), false, false))
+	}
+	return slack.NewSectionBlock(nil, objs, nil)
+}
+
+// contextBlock shows small mrkdwn items, at most ten as Slack allows.
+func contextBlock(items ...string) slack.Block {
+	if len(items) > maxContextItems {
+		items = items[:maxContextItems]
+	}
+	els := make([]slack.MixedElement, 0, len(items))
+	for _, it := range items {
+		els = append(els, slack.NewTextBlockObject(slack.MarkdownType, truncate(it, maxFieldText), false, false))
+	}
+	return slack.NewContextBlock("", els...)
+}
+
+// capBlocks keeps a message within Slack's 50 blocks, replacing the tail
+// with a note of how much was left out.
+func capBlocks(blocks []slack.Block) []slack.Block {
+	if len(blocks) <= maxBlocks {
+		return blocks
+	}
+	omitted := len(blocks) - (maxBlocks - 1)
+	out := append(blocks[:maxBlocks-1:maxBlocks-1], contextBlock("+"+strconv.Itoa(omitted)+" more blocks omitted (Slack allows 50 per message)"))
+	return out
+}

@@ -1,0 +1,238 @@
+package notifier
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Slack's documented size limits. Oversized blocks are rejected with
+// invalid_blocks rather than truncated, so we truncate before sending.
+const (
+	maxBlocks        = 50
+	maxSectionText   = 3000
+	maxFields        = 10
+	maxFieldText     = 2000
+	maxHeaderText    = 150
+	maxContextItems  = 10
+	maxFallbackText  = 3000
+	maxTaskLinks     = 10
+	maxSummaryTasks  = 3
+	defaultConsole   = "https://console.aws.amazon.com"
+	consoleHostAfter = ".console.aws.amazon.com"
+	ellipsis         = "…"
+)
+
+// escapeMrkdwn neutralises Slack's three control characters, and only those,
+// so names and reasons from AWS or config cannot form mentions (<!channel>,
+// <@U123>) or links. Other characters are left alone: Slack does not decode
+// any other HTML entity.
+func escapeMrkdwn(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// truncate cuts s to at most max runes, ending in "…" when it had to cut.
+// It never cuts inside an HTML entity such as "&amp;", so an escaped string
+// stays free of bare control characters and of half entities.
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max <= 0 {
+		return ""
+	}
+	runes := []rune(s)
+	cut := max - 1
+	if i := lastIndexRune(runes[:cut], '&'); i >= 0 && i >= cut-5 && !containsRune(runes[i:cut], ';') {
+		cut = i
+	}
+	return string(runes[:cut]) + ellipsis
+}
+
+func lastIndexRune(rs []rune, r rune) int {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i] == r {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsRune(rs []rune, r rune) bool {
+	return lastIndexRune(rs, r) >= 0
+}
+
+// joinLimited joins whole lines until max runes, then appends "+N more" so
+// a reader knows something was left out; lines are never cut mid-link
+// except a first line that alone exceeds max.
+func joinLimited(lines []string, sep string, max int) string {
+	out := ""
+	for i, l := range lines {
+		next := l
+		if i > 0 {
+			next = out + sep + l
+		}
+		tail := ""
+		if rest := len(lines) - i - 1; rest > 0 {
+			tail = sep + "+" + strconv.Itoa(rest) + " more"
+		}
+		if utf8.RuneCountInString(next+tail) > max {
+			if i == 0 {
+				return truncate(l, max)
+			}
+			return out + sep + "+" + strconv.Itoa(len(lines)-i) + " more"
+		}
+		out = next
+	}
+	return out
+}
+
+// safeURL percent-encodes the characters that would end or split a mrkdwn
+// link (<url|text>), so a URL built from AWS names cannot inject markup.
+func safeURL(u string) string {
+	return strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20", "\n", "%0A").Replace(u)
+}
+
+// link renders a mrkdwn link; text is escaped, url made safe.
+func link(u, text string) string {
+	if u == "" {
+		return escapeMrkdwn(text)
+	}
+	return "<" + safeURL(u) + "|" + escapeMrkdwn(text) + ">"
+}
+
+// shortTaskID is the last path element of a task ARN
+// (arn:aws:ecs:region:acct:task/cluster/ID -> ID).
+func shortTaskID(arn string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+// Links builds console URLs for rendered messages.
+type Links struct {
+	// ConsoleURL is the AWS console base; empty means the real console,
+	// where the region becomes a sub-domain. Any other value (the demo, tests)
+	// is used as given.
+	ConsoleURL string
+}
+
+// Task returns the console page of one task.
+func (l Links) Task(region, cluster, taskARN string) string {
+	base := strings.TrimRight(l.ConsoleURL, "/")
+	if base == "" || base == defaultConsole {
+		base = defaultConsole
+		if region != "" {
+			base = "https://" + url.PathEscape(region) + consoleHostAfter
+		}
+	}
+	u := base + "/ecs/v2/clusters/" + url.PathEscape(cluster) + "/tasks/" + url.PathEscape(shortTaskID(taskARN)) + "/configuration"
+	if region != "" {
+		u += "?region=" + url.QueryEscape(region)
+	}
+	return u
+}
+
+// taskLinks renders up to max task ids as console links and "+N more".
+func (l Links) taskLinks(region, cluster string, tasks []string, max int) string {
+	if len(tasks) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, min(len(tasks), max)+1)
+	for i, t := range tasks {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("+%d more", len(tasks)-max))
+			break
+		}
+		parts = append(parts, link(l.Task(region, cluster, t), shortTaskID(t)))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatTime is the one timestamp format of every message: UTC, to the second.
+// Slack's <!date^...> would localise, but it is a control sequence we keep
+// out of messages so the no-mention guarantee stays simple to check.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// formatClock is a short time of day for summaries.
+func formatClock(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("15:04 UTC")
+}
+
+// formatDuration rounds to the second; sub-second precision is noise for
+// cron jobs.
+func formatDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
+// percent renders value/limit as a whole percentage; "" when no limit.
+func percent(value, limit int) string {
+	if limit <= 0 {
+		return ""
+	}
+	return strconv.Itoa(value*100/limit) + "%"
+}
+
+// valueOfLimit renders "48 / 50 (96%)".
+func valueOfLimit(value, limit int) string {
+	if limit <= 0 {
+		return strconv.Itoa(value)
+	}
+	return fmt.Sprintf("%d / %d (%s)", value, limit, percent(value, limit))
+}
+
+// formatCounts renders per-status counts in a stable order.
+func formatCounts(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatExitCodes renders "1×180, 137×20", most frequent first.
+func formatExitCodes(codes map[int]int) string {
+	type kv struct{ code, n int }
+	list := make([]kv, 0, len(codes))
+	for c, n := range codes {
+		list = append(list, kv{c, n})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].n != list[j].n {
+			return list[i].n > list[j].n
+		}
+		return list[i].code < list[j].code
+	})
+	parts := make([]string, 0, len(list))
+	for _, e := range list {
+		parts = append(parts, fmt.Sprintf("%d×%d", e.code, e.n))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,134 @@
+package notifier
+
+import (
+	"strconv"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+)
+
+// Severity colours, Slack's own palette so messages look native.
+const (
+	colorCritical = "#E01E5A"
+	colorWarning  = "#ECB22E"
+	colorOK       = "#2EB67D"
+)
+
+// severityColor picks the attachment bar colour: a resolution is good news whatever
+// the severity of the incident it ends.
+func severityColor(f monitor.Finding) string {
+	if f.Transition == monitor.Resolved {
+		return colorOK
+	}
+	switch f.Severity {
+	case monitor.SeverityCritical:
+		return colorCritical
+	case monitor.SeverityWarning:
+		return colorWarning
+	}
+	return colorOK
+}
+
+// kindTitle names a finding kind for people.
+func kindTitle(k monitor.Kind) string {
+	switch k {
+	case monitor.KindTaskLimit:
+		return "Task limit"
+	case monitor.KindDuplicateRun:
+		return "Duplicate run"
+	case monitor.KindMonitorError:
+		return "Monitor error"
+	case monitor.KindFailedTask:
+		return "Task failed"
+	case monitor.KindMissedRun:
+		return "Missed run"
+	case monitor.KindOverrun:
+		return "Overrun"
+	}
+	return string(k)
+}
+
+// emoji picks the header icon per transition and kind.
+func emoji(f monitor.Finding) string {
+	switch {
+	case f.Transition == monitor.Resolved:
+		return ":white_check_mark:"
+	case f.Rollup != nil:
+		return ":repeat:"
+	case f.Kind == monitor.KindFailedTask:
+		return ":x:"
+	case f.Severity == monitor.SeverityCritical:
+		return ":rotating_light:"
+	case f.Severity == monitor.SeverityWarning:
+		return ":warning:"
+	}
+	return ":information_source:"
+}
+
+// subject is what the finding is about: its job, else its cluster.
+func subject(f monitor.Finding) string {
+	if f.Job != "" {
+		return f.Job
+	}
+	return f.Cluster
+}
+
+// headline is the unescaped one-line title shared by Slack and the terminal,
+// e.g. "Task limit critical · cron" or "Resolved: Task limit · cron".
+func headline(f monitor.Finding) string {
+	title := kindTitle(f.Kind)
+	sev := string(f.Severity)
+	var h string
+	switch {
+	case f.Rollup != nil:
+		h = "Repeated failures"
+	case f.Transition == monitor.Resolved:
+		h = "Resolved: " + title
+	case f.Transition == monitor.Escalated:
+		h = title + " escalated to " + sev
+	case f.Transition == monitor.Renotify:
+		h = title + " still " + sev
+	case f.Kind == monitor.KindFailedTask:
+		h = title
+	default:
+		h = title + " " + sev
+	}
+	if s := subject(f); s != "" {
+		h += " · " + s
+	}
+	return h
+}
+
+// causeText explains a failure cause in words.
+func causeText(fl *monitor.Failure) string {
+	switch fl.Cause {
+	case monitor.CauseExit:
+		if fl.ExitCode != nil {
+			return "exit code " + strconv.Itoa(*fl.ExitCode)
+		}
+		return "non-zero exit"
+	case monitor.CauseOOM:
+		return "killed for memory (OOM)"
+	case monitor.CauseNeverStarted:
+		return "never started"
+	}
+	return string(fl.Cause)
+}
+
+// rollupLine is the unescaped storm sentence:
+// "200 failures of nightly since 2024-... (exit codes: 1×180, 137×20)".
+func rollupLine(f monitor.Finding) string {
+	r := f.Rollup
+	s := strconv.Itoa(r.Count) + " failures of " + subject(f) + " since " + formatTime(r.First)
+	if len(r.ExitCodes) > 0 {
+		s += " (exit codes: " + formatExitCodes(r.ExitCodes) + ")"
+	}
+	return s
+}
+
+// rollupState says whether the roll-up is still counting.
+func rollupState(r *monitor.Rollup) string {
+	if r.Final {
+		return "final count; last failure " + formatTime(r.Last)
+	}
+	return "still counting; last failure " + formatTime(r.Last)
+}

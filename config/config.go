@@ -17,6 +17,12 @@ type Config struct {
 	Health   Health    `toml:"health"`
 	Shutdown Shutdown  `toml:"shutdown"`
 	Clusters []Cluster `toml:"cluster"`
+
+	// pos maps every key path present in the file (see the key path format
+	// in problem.go) to where it was written. It serves two purposes: line
+	// numbers for problems, and telling "absent" from "explicitly zero" when
+	// defaults are applied. Never serialized.
+	pos map[string]position
 }
 
 // Slack selects one of two transports: an incoming webhook, or a bot token
@@ -95,19 +101,23 @@ type Cluster struct {
 // Job configures one scheduled job, named by task-definition family or by the
 // EventBridge rule / Scheduler schedule that starts it.
 type Job struct {
-	Family          string   `toml:"family"`
-	Rule            string   `toml:"rule"`
-	MaxConcurrent   *int     `toml:"max_concurrent"` // nil: the cluster's default
-	SlackChannel    string   `toml:"slack_channel"`
-	Mention         string   `toml:"mention"`
+	Family        string `toml:"family"`
+	Rule          string `toml:"rule"`
+	MaxConcurrent *int   `toml:"max_concurrent"` // nil: the cluster's default; see Cluster.MaxConcurrentFor
+	SlackChannel  string `toml:"slack_channel"`
+	Mention       string `toml:"mention"`
+	// StormThreshold and StormWindow are resolved when the file is loaded:
+	// when absent they hold the [events] values, so consumers read them as is.
 	StormThreshold  int      `toml:"storm_threshold"`
 	StormWindow     Duration `toml:"storm_window"`
 	IgnoreExitCodes []int    `toml:"ignore_exit_codes"`
 	ReportSidecars  bool     `toml:"report_sidecars"`
-	Schedule        string   `toml:"schedule"`
-	Timezone        string   `toml:"timezone"`
-	Grace           Duration `toml:"grace"`
-	MaxDuration     Duration `toml:"max_duration"`
+	// Schedule is checked by the schedule package (via Problemf), not here.
+	Schedule string `toml:"schedule"`
+	Timezone string `toml:"timezone"`
+	// Grace defaults to 5m when Schedule is set.
+	Grace       Duration `toml:"grace"`
+	MaxDuration Duration `toml:"max_duration"` // 0: not checked
 }
 
 // Name is the job's display name: its rule if set, else its family.

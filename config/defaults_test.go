@@ -1,0 +1,155 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsApplied(t *testing.T) {
+	c, err := Load("testdata/minimal.toml", env{}.lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := c.Clusters[0]
+	scheduled, unscheduled := cl.Jobs[0], cl.Jobs[1]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"summary.schedule", c.Summary.Schedule, "@every 15m"},
+		{"slack.api_url", c.Slack.APIURL, "https://slack.com/api/"},
+		{"slack.console_url", c.Slack.ConsoleURL, "https://console.aws.amazon.com"},
+		{"datadog.namespace without address", c.Datadog.Namespace, ""},
+		{"events.receivers", c.Events.Receivers, 2},
+		{"events.visibility_timeout", c.Events.VisibilityTimeout.Duration, 60 * time.Second},
+		{"events.wait_time", c.Events.WaitTime.Duration, 20 * time.Second},
+		{"events.storm_threshold", c.Events.StormThreshold, 5},
+		{"events.storm_window", c.Events.StormWindow.Duration, time.Minute},
+		{"events.rollup_interval", c.Events.RollupInterval.Duration, 10 * time.Second},
+		{"health.listen", c.Health.Listen, "127.0.0.1:8080"},
+		{"shutdown.timeout", c.Shutdown.Timeout.Duration, 25 * time.Second},
+		{"task_limit", cl.TaskLimit, 50},
+		{"warn_percent", cl.WarnPercent, 80.0},
+		{"critical_percent", cl.CriticalPercent, 95.0},
+		{"max_concurrent", cl.MaxConcurrent, 1},
+		{"poll_interval", cl.PollInterval.Duration, 30 * time.Second},
+		{"renotify_interval", cl.RenotifyInterval.Duration, time.Hour},
+		{"schedule_refresh", cl.ScheduleRefresh.Duration, 10 * time.Minute},
+		{"job grace with schedule", scheduled.Grace.Duration, 5 * time.Minute},
+		{"job grace without schedule", unscheduled.Grace.Duration, time.Duration(0)},
+		{"job storm_threshold inherited", scheduled.StormThreshold, 5},
+		{"job storm_window inherited", scheduled.StormWindow.Duration, time.Minute},
+		{"MaxConcurrentFor unset job", cl.MaxConcurrentFor(scheduled), 1},
+		{"MaxConcurrentFor explicit 0", cl.MaxConcurrentFor(unscheduled), 0},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+}
+
+func TestExplicitValuesKeptOverDefaults(t *testing.T) {
+	c := mustParse(t, `
+[datadog]
+address = "127.0.0.1:8125"
+namespace = ""
+[health]
+listen = ""
+[events]
+storm_threshold = 9
+storm_window = "3m"
+[slack]
+api_url = "http://127.0.0.1:9999/api"
+[[cluster]]
+name = "cron"
+region = "us-east-1"
+max_concurrent = 0
+[[cluster.job]]
+family = "a"
+[[cluster.job]]
+family = "b"
+max_concurrent = 2
+storm_threshold = 1
+[[cluster.job]]
+family = "c"
+schedule = "@daily"
+grace = "0s"
+`, nil)
+	cl := c.Clusters[0]
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"datadog.namespace explicit empty", c.Datadog.Namespace, ""},
+		{"health.listen explicit empty", c.Health.Listen, ""},
+		{"slack.api_url gets the slash slack-go needs", c.Slack.APIURL, "http://127.0.0.1:9999/api/"},
+		{"cluster max_concurrent explicit 0", cl.MaxConcurrent, 0},
+		{"job inherits cluster 0", cl.MaxConcurrentFor(cl.Jobs[0]), 0},
+		{"job own max_concurrent", cl.MaxConcurrentFor(cl.Jobs[1]), 2},
+		{"job inherits [events] storm_threshold", cl.Jobs[0].StormThreshold, 9},
+		{"job inherits [events] storm_window", cl.Jobs[1].StormWindow.Duration, 3 * time.Minute},
+		{"job own storm_threshold", cl.Jobs[1].StormThreshold, 1},
+		{"job grace explicit 0", cl.Jobs[2].Grace.Duration, time.Duration(0)},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+}
+
+func TestDatadogNamespaceDefaultWithAddress(t *testing.T) {
+	c := mustParse(t, "[datadog]\naddress = \"127.0.0.1:8125\"\n"+cluster, nil)
+	if c.Datadog.Namespace != "ecs_cron." {
+		t.Errorf("namespace = %q, want ecs_cron.", c.Datadog.Namespace)
+	}
+}
+
+func TestRegionFromAWSRegion(t *testing.T) {
+	c := mustParse(t, "[events]\nqueue_url = \"http://127.0.0.1:4566/000000000000/q\"\n[[cluster]]\nname = \"a\"\n",
+		env{"AWS_REGION": "eu-west-1"})
+	if c.Clusters[0].Region != "eu-west-1" || c.Events.Region != "eu-west-1" {
+		t.Errorf("regions = %q, %q, want AWS_REGION", c.Clusters[0].Region, c.Events.Region)
+	}
+}
+
+func TestEventsRegion(t *testing.T) {
+	tests := []struct {
+		name, queueURL, envRegion string
+		clusterRegions            []string
+		want                      string
+	}{
+		{"from AWS queue URL", "https://sqs.ap-northeast-1.amazonaws.com/123456789012/q", "us-east-1", nil, "ap-northeast-1"},
+		{"from AWS_REGION", "http://127.0.0.1:1/q", "us-east-1", []string{"eu-west-1"}, "us-east-1"},
+		{"clusters share one", "http://127.0.0.1:1/q", "", []string{"eu-west-1", "eu-west-1"}, "eu-west-1"},
+		{"clusters differ", "http://127.0.0.1:1/q", "", []string{"eu-west-1", "us-east-1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cls []Cluster
+			for _, r := range tt.clusterRegions {
+				cls = append(cls, Cluster{Region: r})
+			}
+			if got := eventsRegion(tt.queueURL, tt.envRegion, cls); got != tt.want {
+				t.Errorf("eventsRegion = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLogAttrsNameNoSecrets(t *testing.T) {
+	const hook = "https://hooks.slack.com/services/T0/B0/LOGSECRET"
+	c := mustParse(t, "[slack]\nwebhook_url = \"${HOOK}\"\n"+cluster, env{"HOOK": hook})
+	attrs := fmt.Sprint(c.LogAttrs()...)
+	if strings.Contains(attrs, "LOGSECRET") {
+		t.Errorf("LogAttrs leaked the webhook: %s", attrs)
+	}
+	for _, part := range []string{"webhook", "us-east-1/cron", "127.0.0.1:8080"} {
+		if !strings.Contains(attrs, part) {
+			t.Errorf("LogAttrs = %s, missing %q", attrs, part)
+		}
+	}
+}

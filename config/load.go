@@ -1,0 +1,73 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// Load reads the file at path and parses it; see Parse. A file that cannot be
+// read is reported as a plain wrapped error, not a *Problem.
+func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config file: %w", err)
+	}
+	return Parse(path, data, lookupEnv)
+}
+
+// Parse decodes a TOML document strictly, expands ${VAR} in string values
+// with lookupEnv, applies defaults and validates the result. name is the
+// file name used in problems.
+//
+// The error is an errors.Join of *Problem values (see Problems), all of them
+// at once, sorted by line. A syntax error is reported alone, and then the
+// Config is nil. For every other problem the Config is returned too, decoded
+// as far as possible, so that callers can add their own checks with
+// Problemf to the same report; a Config returned with an error must not be
+// used to run.
+func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
+	if lookupEnv == nil {
+		lookupEnv = func(string) (string, bool) { return "", false }
+	}
+	var tree map[string]any
+	if err := toml.Unmarshal(data, &tree); err != nil {
+		return nil, syntaxProblem(name, err)
+	}
+
+	c := &Config{File: name, pos: scanPositions(data)}
+	d := &decoder{cfg: c, lookupEnv: lookupEnv}
+	d.decodeStruct("", tree, reflect.ValueOf(c).Elem())
+
+	applyDefaults(c, lookupEnv)
+
+	// A key that failed to decode holds a zero value; checking it again
+	// would only add noise such as "must be greater than 0".
+	failed := map[string]bool{}
+	for _, p := range d.problems {
+		failed[p.Key] = true
+	}
+	problems := d.problems
+	for _, p := range c.validate() {
+		if !failed[p.Key] {
+			problems.add(p)
+		}
+	}
+	if err := JoinProblems(problems); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// syntaxProblem turns go-toml's error into a Problem with its position.
+func syntaxProblem(name string, err error) error {
+	p := &Problem{File: name, Msg: err.Error()}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		p.Line, p.Col = de.Position()
+	}
+	return errors.Join(p)
+}

@@ -1,0 +1,267 @@
+// Package daemon assembles the monitor from configuration: AWS clients,
+// notifiers, pollers, the event consumer, the dispatcher and the health
+// endpoint, and runs them under one context. main and the demo both use
+// it, so the demo runs exactly the daemon that ships.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/DataDog/datadog-go/v5/statsd"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/health"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/notifier"
+)
+
+// Options are what the caller supplies beyond the configuration.
+type Options struct {
+	Logger  *slog.Logger
+	Version string
+	// Notifier replaces the configured Slack notifier (the demo renders to
+	// a terminal when no Slack is configured). Nil: Slack if configured,
+	// else findings go to the log only.
+	Notifier monitor.Notifier
+	// SlackOptions tune the Slack notifier (tests shorten its pacing).
+	SlackOptions notifier.SlackOptions
+	// StatsdOptions are extra DogStatsD client options (tests turn off
+	// telemetry and aggregation to read exact datagrams).
+	StatsdOptions []statsd.Option
+	// HealthListener, when set, serves the health endpoint instead of
+	// listening on [health] listen (tests use a free port).
+	HealthListener net.Listener
+	Now            func() time.Time
+}
+
+// Daemon is the assembled monitor.
+type Daemon struct {
+	cfg        *config.Config
+	o          Options
+	log        *slog.Logger
+	state      *monitor.State
+	dispatcher *monitor.Dispatcher
+	pollers    []*monitor.Poller
+	events     *monitor.Events
+	metrics    *notifier.Datadog
+	health     *health.Registry
+	notifiers  []string
+}
+
+// New builds the daemon. It makes no AWS call: problems with credentials
+// or permissions surface in the first poll, as monitor_error findings.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	d := &Daemon{cfg: cfg, o: o, log: o.Logger, state: monitor.NewState(), health: health.NewRegistry(o.Now)}
+
+	var metrics monitor.Metrics = monitor.NopMetrics{}
+	if cfg.Datadog.Address != "" {
+		dd, err := notifier.NewDatadog(cfg.Datadog, o.Logger, o.StatsdOptions...)
+		if err != nil {
+			return nil, fmt.Errorf("set up Datadog: %w", err)
+		}
+		d.metrics, metrics = dd, dd
+		d.notifiers = append(d.notifiers, "datadog")
+	}
+
+	n := o.Notifier
+	switch {
+	case n != nil:
+		d.notifiers = append(d.notifiers, "custom")
+	case cfg.Slack.Enabled():
+		so := o.SlackOptions
+		if so.Logger == nil {
+			so.Logger = o.Logger
+		}
+		s, err := notifier.NewSlack(cfg.Slack, so)
+		if err != nil {
+			return nil, fmt.Errorf("set up Slack: %w", err)
+		}
+		n = s
+		d.notifiers = append(d.notifiers, "slack")
+	default:
+		n = notifier.NewLog(o.Logger)
+		d.notifiers = append(d.notifiers, "log")
+	}
+
+	jobs := map[string]*monitor.Jobs{}
+	for _, c := range cfg.Clusters {
+		jobs[c.Name] = monitor.NewJobs(c, cfg.Events)
+	}
+	d.dispatcher = monitor.NewDispatcher(monitor.DispatcherOptions{
+		Notifier:        n,
+		Metrics:         metrics,
+		Logger:          o.Logger,
+		Now:             o.Now,
+		SummarySchedule: cfg.Summary.Schedule,
+		SendEmpty:       cfg.Summary.SendEmpty,
+		RollupInterval:  cfg.Events.RollupInterval.Duration,
+		DrainTimeout:    drainTimeout(cfg),
+		StormPolicy:     stormPolicy(jobs, cfg.Events),
+	})
+
+	var eventClusters []monitor.EventCluster
+	for _, c := range cfg.Clusters {
+		awsCfg, err := awsConfig(ctx, c.Region, c.RoleARN)
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		client := ecs.NewFromConfig(awsCfg)
+		loop := d.health.Register("poll:"+c.Name, c.PollInterval.Duration)
+		d.pollers = append(d.pollers, monitor.NewPoller(monitor.PollerOptions{
+			Cluster: c,
+			ECS:     client,
+			Jobs:    jobs[c.Name],
+			State:   d.state,
+			Sink:    d.dispatcher,
+			Metrics: metrics,
+			Logger:  o.Logger,
+			Now:     o.Now,
+			AfterPoll: func(error) {
+				// A poll that reached AWS and failed still proves the loop
+				// runs; the failure itself is a monitor_error finding.
+				loop.Beat()
+				loop.Ready()
+			},
+		}))
+		eventClusters = append(eventClusters, monitor.EventCluster{
+			Name:     c.Name,
+			Region:   c.Region,
+			Jobs:     jobs[c.Name],
+			TaskDefs: monitor.NewTaskDefinitions(client, c.Region, o.Logger),
+		})
+	}
+
+	if cfg.Events.Enabled() {
+		awsCfg, err := awsConfig(ctx, cfg.Events.Region, "")
+		if err != nil {
+			return nil, fmt.Errorf("events queue: %w", err)
+		}
+		d.events = monitor.NewEvents(monitor.EventsOptions{
+			Config:       cfg.Events,
+			SQS:          sqs.NewFromConfig(awsCfg),
+			Clusters:     eventClusters,
+			State:        d.state,
+			Sink:         d.dispatcher,
+			Metrics:      metrics,
+			Logger:       o.Logger,
+			Now:          o.Now,
+			DrainTimeout: drainTimeout(cfg),
+		})
+	}
+	return d, nil
+}
+
+// drainTimeout is the share of the shutdown budget each stage may use to
+// finish its work; stages drain one after the other.
+func drainTimeout(cfg *config.Config) time.Duration {
+	t := cfg.Shutdown.Timeout.Duration
+	if t <= 0 {
+		t = 25 * time.Second
+	}
+	return t / 3
+}
+
+// stormPolicy gives each job its storm threshold and window: the job's own
+// settings, else the [events] defaults.
+func stormPolicy(jobs map[string]*monitor.Jobs, ev config.Events) func(cluster, job string) (int, time.Duration) {
+	return func(cluster, job string) (int, time.Duration) {
+		threshold, window := ev.StormThreshold, ev.StormWindow.Duration
+		if js := jobs[cluster]; js != nil {
+			if j, ok := js.ByName(job); ok {
+				if j.StormThreshold > 0 {
+					threshold = j.StormThreshold
+				}
+				if j.StormWindow.Duration > 0 {
+					window = j.StormWindow.Duration
+				}
+			}
+		}
+		if window <= 0 {
+			window = time.Minute
+		}
+		return threshold, window
+	}
+}
+
+// Run runs every part until ctx is cancelled, then shuts down in order:
+// producers (pollers, event consumer) stop and finish their in-flight
+// work first, while the dispatcher still delivers; then the dispatcher
+// drains its queue, closes storm roll-ups and flushes the partial summary.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.log.Info("ecs-cron-monitor starting", d.startupAttrs()...)
+	dctx, stopDispatcher := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopDispatcher()
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- d.dispatcher.Run(dctx) }()
+
+	g, gctx := errgroup.WithContext(ctx)
+	for _, p := range d.pollers {
+		g.Go(func() error { return p.Run(gctx) })
+	}
+	if d.events != nil {
+		g.Go(func() error { return d.events.Run(gctx) })
+	}
+	if d.o.HealthListener != nil {
+		g.Go(func() error { return d.health.ServeListener(gctx, d.o.HealthListener, d.log) })
+	} else if d.cfg.Health.Listen != "" {
+		g.Go(func() error { return d.health.Serve(gctx, d.cfg.Health.Listen, d.log) })
+	}
+	err := g.Wait()
+	stopDispatcher()
+	if derr := <-dispatched; derr != nil {
+		err = errors.Join(err, derr)
+	}
+	if d.metrics != nil {
+		if cerr := d.metrics.Close(); cerr != nil {
+			d.log.Warn("closing DogStatsD client", "err", cerr)
+		}
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	d.log.Info("ecs-cron-monitor stopped")
+	return nil
+}
+
+// Once polls every cluster once and returns the findings (every open
+// condition, as an Opened transition). Nothing is delivered.
+func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
+	var out []monitor.Finding
+	now := d.o.Now()
+	for _, p := range d.pollers {
+		fs, _ := p.Poll(ctx, now)
+		out = append(out, fs...)
+	}
+	return out
+}
+
+// Health returns the daemon's health registry.
+func (d *Daemon) Health() *health.Registry { return d.health }
+
+func (d *Daemon) startupAttrs() []any {
+	clusters := make([]string, 0, len(d.cfg.Clusters))
+	for _, c := range d.cfg.Clusters {
+		clusters = append(clusters, c.Name+"@"+c.Region)
+	}
+	attrs := []any{"version", d.o.Version, "clusters", clusters, "notifiers", d.notifiers,
+		"events", d.cfg.Events.Enabled(), "summary", d.cfg.Summary.Schedule}
+	if !d.cfg.Slack.Enabled() && d.o.Notifier == nil {
+		attrs = append(attrs, "note", "no Slack configured: findings go to the log only")
+	}
+	return attrs
+}
+

@@ -1,0 +1,176 @@
+// Package demo runs the real daemon against the built-in AWS simulator and
+// a short scripted scenario, rendering Slack messages to the terminal (or
+// to real Slack when SLACK_WEBHOOK_URL is set). It is `ecs-cron-monitor demo`.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/daemon"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/notifier"
+)
+
+// Options configures the demo.
+type Options struct {
+	Stdout, Stderr io.Writer
+	Logger         *slog.Logger
+	// Duration is how long the scenario runs before the daemon is stopped
+	// (the scenario is scaled to it). Default 40s.
+	Duration  time.Duration
+	LookupEnv func(string) (string, bool)
+	Version   string
+	// Setenv points the AWS SDK at the simulator through the standard
+	// AWS_ENDPOINT_URL variable; default os.Setenv. The demo owns its
+	// process, so changing its environment is the honest way to do what
+	// an operator would do.
+	Setenv func(key, value string) error
+}
+
+const cluster = "cron"
+
+// Run plays the scenario and returns when it is over (or ctx is cancelled).
+func Run(ctx context.Context, o Options) error {
+	if o.Duration <= 0 {
+		o.Duration = 40 * time.Second
+	}
+	if o.Setenv == nil {
+		o.Setenv = os.Setenv
+	}
+	if o.LookupEnv == nil {
+		o.LookupEnv = func(string) (string, bool) { return "", false }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start(); err != nil {
+		return err
+	}
+	defer sim.Close()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL":          sim.URL(),
+		"AWS_ACCESS_KEY_ID":         "demo",
+		"AWS_SECRET_ACCESS_KEY":     "demo",
+		"AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		if err := o.Setenv(k, v); err != nil {
+			return fmt.Errorf("point the AWS SDK at the simulator: %w", err)
+		}
+	}
+	queueURL, err := setUp(sim)
+	if err != nil {
+		return err
+	}
+
+	_, slackSet := o.LookupEnv("SLACK_WEBHOOK_URL")
+	cfg, err := config.Parse("demo.toml", []byte(demoConfig(sim.Region(), queueURL, slackSet)), o.LookupEnv)
+	if err != nil {
+		return fmt.Errorf("demo configuration: %w", err)
+	}
+	var n monitor.Notifier
+	if !slackSet {
+		n = notifier.NewTerminal(o.Stdout)
+	}
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n})
+	if err != nil {
+		return err
+	}
+	say := func(format string, a ...any) {
+		fmt.Fprintf(o.Stdout, "\n--- %s\n", fmt.Sprintf(format, a...))
+	}
+	say("ecs-cron-monitor demo: the real daemon against the built-in AWS simulator at %s", sim.URL())
+	if slackSet {
+		say("SLACK_WEBHOOK_URL is set: messages go to Slack")
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go sim.AdvanceEvery(ctx, 200*time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+
+	err = play(ctx, sim, o.Duration, say)
+	cancel()
+	derr := <-done
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if derr != nil {
+		return derr
+	}
+	say("demo finished: ECS API calls ListTasks=%d DescribeTasks=%d, SQS ReceiveMessage=%d DeleteMessage=%d",
+		sim.Calls("ecs:ListTasks"), sim.Calls("ecs:DescribeTasks"), sim.Calls("sqs:ReceiveMessage"), sim.Calls("sqs:DeleteMessage"))
+	return nil
+}
+
+// setUp creates the cluster, the task definitions and the event queue.
+func setUp(sim *awssim.Server) (queueURL string, err error) {
+	sim.CreateCluster(cluster)
+	for _, fam := range []string{"billing-batch", "sync-inventory", "image-resizer", "report-export", "points-expiry"} {
+		if _, err := sim.RegisterTaskDefinition(fam,
+			awssim.ContainerDef{Name: "app", Image: "example/" + fam + ":latest", LogDriver: "awslogs",
+				LogOptions: map[string]string{"awslogs-group": "/ecs/" + fam, "awslogs-stream-prefix": "ecs", "awslogs-region": sim.Region()}},
+			awssim.ContainerDef{Name: "log-router", Image: "amazon/aws-for-fluent-bit", NonEssential: true},
+		); err != nil {
+			return "", fmt.Errorf("register %s: %w", fam, err)
+		}
+	}
+	dlq := sim.CreateQueue("ecs-cron-events-dlq", nil)
+	_ = dlq
+	url := sim.CreateQueue("ecs-cron-events", map[string]string{
+		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"arn:aws:sqs:%s:%s:ecs-cron-events-dlq","maxReceiveCount":"5"}`, sim.Region(), sim.Account()),
+	})
+	sim.RouteTaskEvents(url)
+	return url, nil
+}
+
+func demoConfig(region, queueURL string, slack bool) string {
+	var b strings.Builder
+	if slack {
+		b.WriteString("[slack]\nwebhook_url = \"${SLACK_WEBHOOK_URL}\"\n\n")
+	}
+	fmt.Fprintf(&b, `[summary]
+schedule = "@every 15s"
+
+[events]
+queue_url = %q
+region = %q
+receivers = 2
+wait_time = "1s"
+visibility_timeout = "30s"
+storm_threshold = 3
+storm_window = "8s"
+rollup_interval = "2s"
+
+[health]
+listen = ""
+
+[shutdown]
+timeout = "9s"
+
+[[cluster]]
+name = %q
+region = %q
+task_limit = 20
+warn_percent = 80
+critical_percent = 95
+max_concurrent = 0   # copies are checked only for the job below
+poll_interval = "1s"
+renotify_interval = "1h"
+
+  [[cluster.job]]
+  rule = "billing-batch-daily"
+  max_concurrent = 1
+`, queueURL, region, cluster, region)
+	return b.String()
+}

@@ -144,7 +144,21 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 	if p.o.Sink != nil {
 		p.o.Sink.ObserveCount(c.Name, c.Region, len(live), c.TaskLimit, now)
 	}
-	return p.transitions(now, []Kind{KindTaskLimit, KindDuplicateRun, KindMonitorError}, obs), nil
+	fs := p.transitions(now, []Kind{KindTaskLimit, KindDuplicateRun, KindMonitorError}, obs)
+	for i, f := range fs {
+		// A resolution reports where things stand now, not the last problem.
+		switch {
+		case f.Transition != Resolved:
+		case f.Kind == KindTaskLimit:
+			fs[i].Value = len(live)
+			fs[i].Message = fmt.Sprintf("cluster %s is back to %d of %d tasks", c.Name, len(live), c.TaskLimit)
+		case f.Kind == KindDuplicateRun:
+			fs[i].Message = fmt.Sprintf("job %s is back within %d running copies (peak was %d)", f.Job, f.Limit, f.Peak)
+		case f.Kind == KindMonitorError:
+			fs[i].Message = fmt.Sprintf("cluster %s can be polled again", c.Name)
+		}
+	}
+	return fs, nil
 }
 
 func (p *Poller) transitions(now time.Time, kinds []Kind, obs []Observation) []Finding {

@@ -235,7 +235,11 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	n.setFail(true)
 	errc := make(chan error, 1)
 	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
-	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return len(d.storms["failed_task|cron|etl"].waiters) == 1 })
+	waitFor(t, func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.storms["failed_task|cron|etl"].waiters) == 1
+	})
 	d.FlushStorms(ctx, clk.Now(), false)
 	if err := <-errc; !errors.Is(err, errRollupNotDelivered) {
 		t.Fatalf("err = %v, want roll-up not delivered", err)
@@ -243,7 +247,11 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	// The message comes back (SQS redelivery): counted once, delivered now.
 	n.setFail(false)
 	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
-	waitFor(t, func() bool { d.mu.Lock(); defer d.mu.Unlock(); return len(d.storms["failed_task|cron|etl"].waiters) == 1 })
+	waitFor(t, func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.storms["failed_task|cron|etl"].waiters) == 1
+	})
 	d.FlushStorms(ctx, clk.Now(), false)
 	if err := <-errc; err != nil {
 		t.Fatal(err)

@@ -80,4 +80,3 @@ func BenchmarkPoll5000(b *testing.B) {
 		b.Fatalf("steady state: %.1f ListTasks and %.1f DescribeTasks per poll, want %d and 0", list, desc, n/100)
 	}
 }
-

@@ -81,6 +81,10 @@ func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
+	// Long polls wait on real time; release them so Shutdown need not wait.
+	s.mu.Lock()
+	s.sqs.closeLocked()
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return s.srv.Shutdown(ctx)
@@ -171,7 +175,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case ok && service == "AmazonEC2ContainerServiceV20141113":
 		name, h = "ecs:"+op, s.ecsHandler(op)
 	case ok && service == "AmazonSQS":
-		name, h, ctype = "sqs:"+op, s.sqsHandler(op), "application/x-amz-json-1.0"
+		name, h, ctype = "sqs:"+op, s.sqsHandler(r.Context(), op), "application/x-amz-json-1.0"
 	case ok && service == "AWSEvents":
 		name, h = "events:"+op, s.eventsHandler(op)
 	case !ok && target == "":

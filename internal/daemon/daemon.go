@@ -264,4 +264,3 @@ func (d *Daemon) startupAttrs() []any {
 	}
 	return attrs
 }
-

@@ -36,6 +36,7 @@ func simECS(tb testing.TB, n int) (*awssim.Server, *ecs.Client) {
 		BaseEndpoint: aws.String(sim.URL()),
 		Region:       sim.Region(),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:   awssim.HTTPClient(),
 	})
 	return sim, client
 }

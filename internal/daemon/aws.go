@@ -9,6 +9,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awshttp"
 )
 
 // awsConfig loads the SDK's standard configuration (credentials chain,
@@ -18,6 +20,7 @@ import (
 func awsConfig(ctx context.Context, region, roleARN string) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRegion(region),
+		awsconfig.WithHTTPClient(awshttp.Client()),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {

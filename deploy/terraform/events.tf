@@ -1,0 +1,78 @@
+# ECS Task State Change events of the monitored clusters -> EventBridge rule ->
+# SQS queue the daemon long-polls. Messages the daemon fails to process five
+# times go to the dead-letter queue instead of looping forever.
+#
+# EventBridge rules only see events of their own account and Region: clusters
+# elsewhere are still polled, but their events need a rule there forwarding to
+# this account's default bus (not created here).
+
+resource "aws_sqs_queue" "events_dlq" {
+  name                      = "${var.name}-events-dlq"
+  message_retention_seconds = 1209600 # 14 days, the maximum: time to inspect
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
+}
+
+resource "aws_sqs_queue" "events" {
+  name                       = "${var.name}-events"
+  message_retention_seconds  = var.queue_message_retention_seconds
+  visibility_timeout_seconds = var.queue_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20 # long polling by default
+  # SSE with SQS-owned keys needs no key policy for events.amazonaws.com; a
+  # customer KMS key would (see AWS-NOTES.md §3).
+  sqs_managed_sse_enabled = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
+    maxReceiveCount     = 5
+  })
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_event_rule" "task_state_change" {
+  name        = "${var.name}-task-state-change"
+  description = "ECS Task State Change events of the clusters ecs-cron-monitor watches"
+
+  event_pattern = jsonencode({
+    source        = ["aws.ecs"]
+    "detail-type" = ["ECS Task State Change"]
+    detail = {
+      clusterArn = var.cluster_arns
+    }
+  })
+
+  tags = local.tags
+}
+
+# No role_arn: SQS targets are authorised by the queue policy below, and a
+# role on an SQS target can break delivery.
+resource "aws_cloudwatch_event_target" "queue" {
+  rule      = aws_cloudwatch_event_rule.task_state_change.name
+  target_id = "ecs-cron-monitor-queue"
+  arn       = aws_sqs_queue.events.arn
+}
+
+data "aws_iam_policy_document" "queue" {
+  statement {
+    sid       = "AllowTaskStateChangeRule"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    # Only this rule may send, not any rule of any account.
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.task_state_change.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "events" {
+  queue_url = aws_sqs_queue.events.id
+  policy    = data.aws_iam_policy_document.queue.json
+}

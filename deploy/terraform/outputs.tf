@@ -1,0 +1,44 @@
+output "queue_url" {
+  description = "URL of the ECS Task State Change queue (set as EVENTS_QUEUE_URL in the task)."
+  value       = aws_sqs_queue.events.url
+}
+
+output "queue_arn" {
+  description = "ARN of the event queue."
+  value       = aws_sqs_queue.events.arn
+}
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the dead-letter queue (alarm on its ApproximateNumberOfMessagesVisible)."
+  value       = aws_sqs_queue.events_dlq.arn
+}
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule matching the monitored clusters' task state changes."
+  value       = aws_cloudwatch_event_rule.task_state_change.arn
+}
+
+output "task_role_arn" {
+  description = "Role the daemon runs as; trust it from the roles in assume_role_arns for cross-account clusters."
+  value       = aws_iam_role.task.arn
+}
+
+output "execution_role_arn" {
+  description = "Role ECS uses to pull the image, write logs and read the secrets."
+  value       = aws_iam_role.execution.arn
+}
+
+output "task_definition_arn" {
+  description = "ARN of the task definition revision."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = aws_ecs_service.this.name
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the daemon (and the Datadog agent)."
+  value       = aws_cloudwatch_log_group.this.name
+}

@@ -8,6 +8,22 @@ import (
 	smithyhttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
+// Doer is the SDK's HTTP client interface (aws.HTTPClient).
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Wrap returns c with the fix described at Client. Use it on a loaded
+// aws.Config's HTTPClient, after the SDK has applied AWS_CA_BUNDLE (which
+// it can only apply to its own BuildableClient).
+func Wrap(c Doer) Doer {
+	return doerFunc(func(r *http.Request) (*http.Response, error) { return c.Do(hideWriterTo(r)) })
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
 // Client returns the SDK's default transport with one fix.
 //
 // Why: smithy-go closes the request body as soon as the response headers
@@ -28,12 +44,18 @@ func Client() *http.Client {
 type readOnlyBodyTransport struct{ base http.RoundTripper }
 
 func (t readOnlyBodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		// A RoundTripper must not modify the caller's request.
-		r = r.Clone(r.Context())
-		r.Body = readOnlyBody{r.Body}
+	return t.base.RoundTrip(hideWriterTo(r))
+}
+
+// hideWriterTo returns r with a body that offers only Read and Close.
+func hideWriterTo(r *http.Request) *http.Request {
+	if r.Body == nil || r.Body == http.NoBody {
+		return r
 	}
-	return t.base.RoundTrip(r)
+	// Callers' requests must not be modified.
+	r = r.Clone(r.Context())
+	r.Body = readOnlyBody{r.Body}
+	return r
 }
 
 // readOnlyBody hides every method of the body but Read and Close.

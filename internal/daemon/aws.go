@@ -20,7 +20,6 @@ import (
 func awsConfig(ctx context.Context, region, roleARN string) (aws.Config, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx,
 		awsconfig.WithRegion(region),
-		awsconfig.WithHTTPClient(awshttp.Client()),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 				o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
@@ -32,6 +31,7 @@ func awsConfig(ctx context.Context, region, roleARN string) (aws.Config, error) 
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration for %s: %w", region, err)
 	}
+	cfg.HTTPClient = awshttp.Wrap(cfg.HTTPClient)
 	if roleARN != "" {
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleARN, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = "ecs-cron-monitor"

@@ -14,6 +14,8 @@ import (
 
 	"github.com/DataDog/datadog-go/v5/statsd"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"golang.org/x/sync/errgroup"
 
@@ -50,6 +52,7 @@ type Daemon struct {
 	state      *monitor.State
 	dispatcher *monitor.Dispatcher
 	pollers    []*monitor.Poller
+	schedules  []*monitor.Schedules
 	events     *monitor.Events
 	metrics    *notifier.Datadog
 	health     *health.Registry
@@ -137,6 +140,19 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 				loop.Ready()
 			},
 		}))
+		d.schedules = append(d.schedules, monitor.NewSchedules(monitor.SchedulesOptions{
+			Cluster:   c,
+			Events:    eventbridge.NewFromConfig(awsCfg),
+			Scheduler: scheduler.NewFromConfig(awsCfg),
+			Jobs:      jobs[c.Name],
+			State:     d.state,
+			Sink:      d.dispatcher,
+			Notes:     d.dispatcher,
+			Success:   d.dispatcher,
+			Metrics:   metrics,
+			Logger:    o.Logger,
+			Now:       o.Now,
+		}))
 		eventClusters = append(eventClusters, monitor.EventCluster{
 			Name:     c.Name,
 			Region:   c.Region,
@@ -211,6 +227,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range d.pollers {
 		g.Go(func() error { return p.Run(gctx) })
+	}
+	for _, s := range d.schedules {
+		g.Go(func() error { return s.Run(gctx) })
 	}
 	if d.events != nil {
 		g.Go(func() error { return d.events.Run(gctx) })

@@ -24,7 +24,11 @@ resource "aws_sqs_queue" "events" {
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
-    maxReceiveCount     = 5
+    # Failed Slack deliveries use up receives too (the daemon backs off
+    # 10s, 20s, 40s ... up to the visibility timeout), so 20 receives ride
+    # out about an hour of Slack outage; malformed events still reach the
+    # DLQ after 20 quick receives.
+    maxReceiveCount = 20
   })
 
   tags = local.tags

@@ -157,7 +157,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Name:     c.Name,
 			Region:   c.Region,
 			Jobs:     jobs[c.Name],
-			TaskDefs: monitor.NewTaskDefinitions(client, c.Region, o.Logger),
+			TaskDefs: monitor.NewTaskDefinitions(client, c.Region, o.Logger, monitor.WithConsoleURL(cfg.Slack.ConsoleURL)),
 		})
 	}
 
@@ -176,9 +176,26 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Logger:       o.Logger,
 			Now:          o.Now,
 			DrainTimeout: drainTimeout(cfg),
+			OnTask:       d.observeStart(jobs),
 		})
 	}
 	return d, nil
+}
+
+// observeStart tells the schedule checks of every task start an event
+// reports.
+func (d *Daemon) observeStart(jobs map[string]*monitor.Jobs) func(cluster string, t monitor.Task) {
+	byCluster := map[string]*monitor.Schedules{}
+	for i, c := range d.cfg.Clusters {
+		byCluster[c.Name] = d.schedules[i]
+	}
+	return func(cluster string, t monitor.Task) {
+		s, js := byCluster[cluster], jobs[cluster]
+		if s == nil || js == nil || t.CreatedAt.IsZero() {
+			return
+		}
+		s.ObserveStart(cluster, js.Resolve(t).Name, t.CreatedAt)
+	}
 }
 
 // drainTimeout is the share of the shutdown budget each stage may use to

@@ -1,0 +1,193 @@
+package monitor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Stop codes the classification looks at. ECS adds new ones over time
+// (InfrastructureHealth), so stopCode stays an open string and anything not
+// named here is judged by the containers' exit codes alone.
+const (
+	stopCodeFailedToStart = "TaskFailedToStart"
+	stopCodeUserInitiated = "UserInitiated"
+)
+
+// Exit codes of a container ended by a signal: 128+SIGKILL and 128+SIGTERM.
+// docker stop (StopTask, and ECS stopping the other containers once an
+// essential one exits) sends SIGTERM, then SIGKILL after the stop timeout.
+const (
+	exitSIGKILL = 137
+	exitSIGTERM = 143
+)
+
+// isStartError reports whether a stopped-task error says the task, or the
+// container, never got to run its command (AWS-NOTES.md §1).
+func isStartError(reason string) bool {
+	startErrors := [...]string{
+		"CannotPullContainerError",
+		"ResourceInitializationError",
+		"CannotStartContainerError",
+		"CannotCreateVolumeError",
+		"CannotInspectContainerError",
+		"ContainerRuntimeTimeoutError",
+		"DockerTimeoutError",
+		"TaskFailedToStart",
+	}
+	for _, p := range startErrors {
+		if strings.HasPrefix(reason, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOOM reports whether a container reason says it was killed for memory
+// ("OutOfMemoryError: Container killed due to memory usage").
+func isOOM(reason string) bool { return strings.Contains(reason, "OutOfMemory") }
+
+// Classify decides whether a task's run failed. It returns nil for a task
+// that has not stopped, for a successful run (every judged container exited
+// 0 or with an ignored code), and for a run a person stopped by hand. The
+// Failure has no LogURL or EventID; the caller adds them.
+//
+// essential says whether the task definition marks a container essential;
+// nil means "all are" (the task definition could not be read). A container
+// is judged when it is essential and not one of the cluster's Sidecars, or
+// when the job asks for sidecars to be reported (ReportSidecars).
+//
+// Decisions, in order:
+//   - never_started: stopCode TaskFailedToStart, or a judged container (or
+//     the stoppedReason) carries a start error such as
+//     CannotPullContainerError while no judged container has an exit code.
+//   - out_of_memory: a judged container was killed for memory (exit 137
+//     with an OutOfMemoryError reason).
+//   - UserInitiated with only SIGTERM/SIGKILL exits is not a failure: an
+//     SRE running `aws ecs stop-task` is not a failed cron run, and alerting
+//     on it would teach people to ignore the channel. Other non-zero exits
+//     under UserInitiated are still failures.
+//   - exit_code: a judged container exited non-zero and the job does not
+//     ignore that code. A container that exited on its own (exit 1) is
+//     named before one ECS killed afterwards (137/143).
+//   - A sidecar judged only because of ReportSidecars is not blamed for
+//     exiting 137/143: ECS sends that signal to every container once the
+//     essential one is done, so it says nothing about the sidecar.
+//   - stopped without any exit code or start error and not by a user (the
+//     host was reclaimed, a Spot interruption before the command ran):
+//     exit_code with no exit code, so the run is not silently lost.
+func Classify(t Task, job JobRef, essential func(container string) bool) *Failure {
+	if t.LastStatus != "STOPPED" {
+		return nil
+	}
+	isSidecar := func(name string) bool {
+		return (essential != nil && !essential(name)) || slices.Contains(job.Sidecars, name)
+	}
+	var judged []Container
+	for _, c := range t.Containers {
+		if !isSidecar(c.Name) || job.ReportSidecars {
+			judged = append(judged, c)
+		}
+	}
+	base := Failure{
+		StopCode:      t.StopCode,
+		StoppedReason: t.StoppedReason,
+		StartedBy:     t.StartedBy,
+		StartedAt:     t.StartedAt,
+		StoppedAt:     t.StoppedAt,
+	}
+	ran := slices.ContainsFunc(judged, func(c Container) bool { return c.ExitCode != nil })
+
+	if f := neverStarted(t, judged, ran, base); f != nil {
+		return f
+	}
+	for _, c := range judged {
+		if c.ExitCode != nil && *c.ExitCode != 0 && isOOM(c.Reason) {
+			return withContainer(base, CauseOOM, c)
+		}
+	}
+	userStopped := t.StopCode == stopCodeUserInitiated
+	var killed *Container
+	for i, c := range judged {
+		if c.ExitCode == nil || *c.ExitCode == 0 || slices.Contains(job.IgnoreExitCodes, *c.ExitCode) {
+			continue
+		}
+		if signalled(*c.ExitCode) {
+			if userStopped || isSidecar(c.Name) {
+				continue
+			}
+			if killed == nil {
+				killed = &judged[i]
+			}
+			continue
+		}
+		return withContainer(base, CauseExit, c)
+	}
+	if killed != nil {
+		return withContainer(base, CauseExit, *killed)
+	}
+	if !ran && !userStopped && len(judged) > 0 {
+		// Stopped with nothing to show for it: report it rather than count
+		// it as a success. Name the first judged container for context.
+		return withContainer(base, CauseExit, judged[0])
+	}
+	return nil
+}
+
+// neverStarted returns a never_started failure, or nil.
+func neverStarted(t Task, judged []Container, ran bool, base Failure) *Failure {
+	failedToStart := t.StopCode == stopCodeFailedToStart
+	if !failedToStart && ran {
+		return nil
+	}
+	for _, c := range judged {
+		if c.ExitCode == nil && isStartError(c.Reason) {
+			return withContainer(base, CauseNeverStarted, c)
+		}
+	}
+	if failedToStart || isStartError(t.StoppedReason) {
+		f := base
+		f.Cause = CauseNeverStarted
+		for _, c := range judged {
+			if c.ExitCode == nil && c.Reason != "" {
+				f.Container, f.Reason = c.Name, c.Reason
+				break
+			}
+		}
+		return &f
+	}
+	return nil
+}
+
+func withContainer(base Failure, cause Cause, c Container) *Failure {
+	f := base
+	f.Cause = cause
+	f.Container = c.Name
+	f.Reason = c.Reason
+	if c.ExitCode != nil {
+		code := *c.ExitCode
+		f.ExitCode = &code
+	}
+	return &f
+}
+
+func signalled(code int) bool { return code == exitSIGKILL || code == exitSIGTERM }
+
+// UserStopped reports whether a person or tool stopped the task through the
+// API (StopTask), as opposed to it ending by itself or by ECS.
+func UserStopped(t Task) bool { return t.StopCode == stopCodeUserInitiated }
+
+// failureMessage is the one-line text of a failed_task finding; notifiers
+// render the details from Failure.
+func failureMessage(job, taskID string, f *Failure) string {
+	switch f.Cause {
+	case CauseNeverStarted:
+		return fmt.Sprintf("%s: task %s never started", job, taskID)
+	case CauseOOM:
+		return fmt.Sprintf("%s: task %s container %s was killed for memory", job, taskID, f.Container)
+	}
+	if f.ExitCode == nil {
+		return fmt.Sprintf("%s: task %s stopped before container %s exited", job, taskID, f.Container)
+	}
+	return fmt.Sprintf("%s: task %s container %s exited %d", job, taskID, f.Container, *f.ExitCode)
+}

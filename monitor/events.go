@@ -1,0 +1,445 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+)
+
+// SQSAPI is the SQS operations the event consumer calls; *sqs.Client
+// satisfies it.
+type SQSAPI interface {
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, optFns ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, optFns ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// FailureSink takes failed runs and finished-run counts from the event
+// consumer. The Dispatcher implements it (storms, Slack delivery, summary).
+type FailureSink interface {
+	// DeliverFailure blocks until the failure was accepted by the notifier,
+	// or folded into a roll-up that was; an error means "not delivered,
+	// retry later", and the SQS message is kept for redelivery.
+	DeliverFailure(ctx context.Context, f Finding) error
+	// RecordRun counts a finished run (success or failure) for the summary.
+	RecordRun(cluster, job string, success bool, duration time.Duration, stoppedAt time.Time)
+}
+
+// EventCluster is one configured cluster as the event consumer sees it.
+// Name is the configured name (a name or an ARN) and is what findings and
+// State use. Jobs and TaskDefs may be nil: jobs are then named by family,
+// and every container counts as essential.
+type EventCluster struct {
+	Name     string
+	Region   string
+	Jobs     *Jobs
+	TaskDefs *TaskDefinitions
+}
+
+// EventsOptions configures Events. SQS, Sink and Config.QueueURL are
+// required; a nil Metrics, Logger, State or Now becomes a no-op or default.
+type EventsOptions struct {
+	Config   config.Events
+	SQS      SQSAPI
+	Clusters []EventCluster
+	State    *State
+	Sink     FailureSink
+	Metrics  Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// DrainTimeout bounds finishing in-flight messages after the run
+	// context is cancelled (default 10s); what is unfinished then is left
+	// on the queue to reappear.
+	DrainTimeout time.Duration
+	// OnTask, if set, is told of every task an event describes (after
+	// State); the schedule checks learn of starts this way, even of runs
+	// that start and stop between two checks.
+	OnTask func(cluster string, t Task)
+	// ReceiveBackoff is the first wait after a failed ReceiveMessage
+	// (default 1s, doubling to 1m).
+	ReceiveBackoff time.Duration
+}
+
+// Outcome says what Handle did with one message.
+type Outcome string
+
+// Outcomes of Handle. Only OutcomeMalformed, OutcomeRetry and
+// OutcomeAbandoned leave the message on the queue.
+const (
+	OutcomeAlerted   Outcome = "alerted"   // failure delivered; deleted
+	OutcomeSuccess   Outcome = "success"   // successful run recorded; deleted
+	OutcomeUserStop  Outcome = "user_stop" // stopped by a person, not a failure; deleted
+	OutcomeUpdated   Outcome = "updated"   // not a stop: state fed; deleted
+	OutcomeIgnored   Outcome = "ignored"   // cluster not configured; deleted
+	OutcomeDuplicate Outcome = "duplicate" // already handled (redelivered copy); deleted
+	OutcomeStale     Outcome = "stale"     // older than what was handled; deleted
+	OutcomeMalformed Outcome = "malformed" // kept, for the redrive policy to move to the DLQ
+	OutcomeRetry     Outcome = "retry"     // delivery failed; visibility set to a backoff
+	OutcomeAbandoned Outcome = "abandoned" // shutdown came first; left to reappear
+)
+
+// SQS limits and our defaults.
+const (
+	sqsMaxMessages       = 10
+	sqsMaxWait           = 20 * time.Second
+	sqsMaxVisibility     = 12 * time.Hour
+	defaultRetryCap      = 5 * time.Minute
+	firstRetryVisibility = 10 * time.Second
+	defaultDrainTimeout  = 10 * time.Second
+	maxReceiveBackoff    = time.Minute
+)
+
+// Events consumes ECS Task State Change events from SQS: it feeds State,
+// classifies stopped tasks and hands failures to the sink, deleting each
+// message only once its work is done (at-least-once end to end).
+type Events struct {
+	o       EventsOptions
+	log     *slog.Logger
+	metrics Metrics
+	now     func() time.Time
+	mem     *eventMemory
+	locks   taskLocks
+}
+
+// NewEvents builds the consumer; Run starts it.
+func NewEvents(o EventsOptions) *Events {
+	e := &Events{o: o, log: o.Logger, metrics: o.Metrics, now: o.Now}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	e.log = e.log.With("component", "events")
+	if e.metrics == nil {
+		e.metrics = NopMetrics{}
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.o.DrainTimeout <= 0 {
+		e.o.DrainTimeout = defaultDrainTimeout
+	}
+	if e.o.ReceiveBackoff <= 0 {
+		e.o.ReceiveBackoff = time.Second
+	}
+	e.mem = newEventMemory()
+	e.locks.m = map[string]chan struct{}{}
+	return e
+}
+
+// Run long-polls the queue with Config.Receivers loops until ctx is
+// cancelled, then stops receiving, lets in-flight messages finish within
+// DrainTimeout and returns nil.
+func (e *Events) Run(ctx context.Context) error {
+	if e.o.SQS == nil || e.o.Sink == nil || e.o.Config.QueueURL == "" {
+		return errors.New("start event consumer: SQS client, sink and queue URL are required")
+	}
+	// Work on a context that outlives ctx by at most DrainTimeout, so a
+	// message being alerted when SIGTERM arrives is still finished.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	n := max(e.o.Config.Receivers, 1)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { e.receive(ctx, work) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(e.o.DrainTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		e.log.Warn("drain timeout reached; unfinished messages will reappear", "timeout", e.o.DrainTimeout)
+		cancelWork()
+		<-done
+	}
+	return nil
+}
+
+func (e *Events) receive(ctx, work context.Context) {
+	wait := e.o.Config.WaitTime.Duration
+	if wait <= 0 || wait > sqsMaxWait {
+		wait = sqsMaxWait
+	}
+	in := &sqs.ReceiveMessageInput{
+		QueueUrl:                    aws.String(e.o.Config.QueueURL),
+		MaxNumberOfMessages:         sqsMaxMessages,
+		WaitTimeSeconds:             int32(wait / time.Second),
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
+	}
+	if v := e.o.Config.VisibilityTimeout.Duration; v > 0 {
+		in.VisibilityTimeout = int32(min(v, sqsMaxVisibility) / time.Second)
+	}
+	backoff, lastErr := e.o.ReceiveBackoff, ""
+	for ctx.Err() == nil {
+		out, err := e.o.SQS.ReceiveMessage(ctx, in)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			// Log a repeating failure once per change, not once per attempt.
+			if msg := err.Error(); msg != lastErr {
+				e.log.Error("receive from SQS failed; retrying", "err", err, "retry_in", backoff)
+				lastErr = msg
+			}
+			if !sleepCtx(ctx, backoff) {
+				return
+			}
+			backoff = min(backoff*2, maxReceiveBackoff)
+			continue
+		}
+		if lastErr != "" {
+			e.log.Info("receive from SQS recovered")
+			backoff, lastErr = e.o.ReceiveBackoff, ""
+		}
+		for i, m := range out.Messages {
+			if ctx.Err() != nil {
+				e.release(work, out.Messages[i:])
+				break
+			}
+			e.Handle(work, m)
+		}
+	}
+}
+
+// release makes messages received but not started during shutdown visible
+// again at once, so another consumer need not wait out the visibility
+// timeout. Best effort: if it fails they reappear later anyway.
+func (e *Events) release(ctx context.Context, ms []sqstypes.Message) {
+	for _, m := range ms {
+		e.setVisibility(ctx, m, 0)
+	}
+}
+
+// Handle processes one message: parse, match the cluster, de-duplicate,
+// classify a stopped task, deliver a failure, then delete the message. It
+// is safe for concurrent use; copies of one task's events are handled one
+// at a time.
+func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
+	msgID := aws.ToString(m.MessageId)
+	e.metrics.Count("events.received", 1, nil)
+	ev, err := ParseEvent([]byte(aws.ToString(m.Body)))
+	if err != nil {
+		// The body is never logged: it is not ours to print. The message is
+		// neither deleted nor made visible early, so after maxReceiveCount
+		// the queue's redrive policy moves it to the DLQ for a person.
+		e.log.Warn("malformed event left for the dead-letter queue", "message_id", msgID, "err", err)
+		e.metrics.Count("events.malformed", 1, nil)
+		return OutcomeMalformed
+	}
+	cl, ok := e.cluster(ev)
+	if !ok {
+		e.log.Debug("event for an unmonitored cluster", "message_id", msgID, "cluster_arn", ev.ClusterARN)
+		e.metrics.Count("events.ignored", 1, []string{"reason:unknown_cluster"})
+		e.delete(ctx, m)
+		return OutcomeIgnored
+	}
+	now := e.now()
+	log := e.log.With("message_id", msgID, "event_id", ev.ID, "cluster", cl.Name, "task", ShortID(ev.Task.ARN))
+	if !ev.Time.IsZero() {
+		e.metrics.Gauge("events.lag_seconds", now.Sub(ev.Time).Seconds(), []string{"cluster:" + cl.Name})
+	}
+	// The poller's view is fed first and independently: its "stale" answer
+	// cannot decide alerting, because the poller may have described the
+	// stopped task before its event arrived.
+	if e.o.State != nil {
+		e.o.State.Observe(cl.Name, ev.Task, now)
+	}
+	if e.o.OnTask != nil {
+		e.o.OnTask(cl.Name, ev.Task)
+	}
+	unlock, err := e.locks.lock(ctx, ev.Task.ARN)
+	if err != nil {
+		return OutcomeAbandoned
+	}
+	defer unlock()
+	v := e.mem.check(ev, now)
+	if v.redelivered {
+		e.metrics.Count("events.redelivered", 1, []string{"cluster:" + cl.Name})
+	}
+	switch {
+	case v.done:
+		e.delete(ctx, m)
+		return OutcomeDuplicate
+	case v.stale:
+		e.metrics.Count("events.stale", 1, []string{"cluster:" + cl.Name})
+		e.delete(ctx, m)
+		return OutcomeStale
+	}
+	if ev.Task.LastStatus != "STOPPED" {
+		e.mem.complete(ev, now)
+		e.delete(ctx, m)
+		return OutcomeUpdated
+	}
+	out := e.stopped(ctx, log, cl, ev, now, m)
+	if out != OutcomeRetry && out != OutcomeAbandoned {
+		e.mem.complete(ev, now)
+		e.delete(ctx, m)
+	}
+	return out
+}
+
+// stopped judges a stopped task and delivers its failure, if any.
+func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster, ev TaskEvent, now time.Time, m sqstypes.Message) Outcome {
+	t := ev.Task
+	job := JobRef{Name: t.Family()}
+	if cl.Jobs != nil {
+		job = cl.Jobs.Resolve(t)
+	}
+	var info TaskDefInfo
+	if cl.TaskDefs != nil {
+		// An error is logged once by the cache; the zero info still works.
+		info, _ = cl.TaskDefs.Get(ctx, t.TaskDefinitionARN)
+	}
+	f := Classify(t, job, info.Essential)
+	var dur time.Duration
+	if !t.StartedAt.IsZero() && t.StoppedAt.After(t.StartedAt) {
+		dur = t.StoppedAt.Sub(t.StartedAt)
+	}
+	jobTags := []string{"cluster:" + cl.Name, "job:" + job.Name}
+	if f == nil {
+		if UserStopped(t) {
+			// Neither a success nor a failure: the summary has no place for
+			// it, so it is only logged.
+			log.Info("task stopped by a user; not counted as a run", "job", job.Name, "stopped_reason", t.StoppedReason)
+			return OutcomeUserStop
+		}
+		e.o.Sink.RecordRun(cl.Name, job.Name, true, dur, t.StoppedAt)
+		if dur > 0 {
+			e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:success"))
+		}
+		return OutcomeSuccess
+	}
+	f.EventID = ev.ID
+	f.LogURL = info.LogURL(f.Container, ShortID(t.ARN))
+	since := t.StoppedAt
+	if since.IsZero() {
+		since = now
+	}
+	finding := Finding{
+		// A failed cron run is always critical: the job's work did not get
+		// done, whatever the cause; storms are the dispatcher's business.
+		Kind:       KindFailedTask,
+		Severity:   SeverityCritical,
+		Transition: Opened,
+		Cluster:    cl.Name,
+		Region:     cl.Region,
+		Job:        job.Name,
+		Value:      1,
+		Tasks:      []string{t.ARN},
+		Message:    failureMessage(job.Name, ShortID(t.ARN), f),
+		Since:      since,
+		At:         now,
+		Failure:    f,
+		Route:      job.Route,
+	}
+	if err := e.o.Sink.DeliverFailure(ctx, finding); err != nil {
+		if ctx.Err() != nil {
+			log.Warn("shutdown before the failure alert was delivered; the event will reappear", "err", err)
+			return OutcomeAbandoned
+		}
+		vis := retryVisibility(m, e.o.Config.VisibilityTimeout.Duration)
+		log.Warn("failure alert not delivered; event kept for redelivery", "job", job.Name, "err", err, "retry_in", vis)
+		e.metrics.Count("events.deliver_failed", 1, jobTags)
+		e.setVisibility(ctx, m, vis)
+		return OutcomeRetry
+	}
+	e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
+	exit := "none"
+	if f.ExitCode != nil {
+		exit = strconv.Itoa(*f.ExitCode)
+	}
+	e.metrics.Count("task.failed", 1, append(jobTags, "exit_code:"+exit, "container:"+f.Container, "cause:"+string(f.Cause)))
+	if dur > 0 {
+		e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:failure"))
+	}
+	return OutcomeAlerted
+}
+
+// retryVisibility is how long a message whose alert failed stays hidden:
+// 10s, 20s, 40s... by receive count, capped by the queue's visibility
+// timeout (default 5m), so a Slack outage does not spin the queue.
+func retryVisibility(m sqstypes.Message, limit time.Duration) time.Duration {
+	if limit <= 0 {
+		limit = defaultRetryCap
+	}
+	limit = min(limit, sqsMaxVisibility)
+	n, err := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
+	if err != nil || n < 1 {
+		n = 1
+	}
+	d := firstRetryVisibility
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// cluster finds the configured cluster of an event: by cluster name and
+// region, or by full ARN when the configuration names the cluster by ARN.
+func (e *Events) cluster(ev TaskEvent) (EventCluster, bool) {
+	name := arnResourceName(ev.ClusterARN)
+	for _, c := range e.o.Clusters {
+		if c.Name == ev.ClusterARN {
+			return c, true
+		}
+		region := c.Region
+		if r := arnRegion(c.Name); r != "" {
+			region = r
+			if c.Name != ev.ClusterARN {
+				continue
+			}
+		}
+		if arnResourceName(c.Name) == name && (region == "" || region == ev.Region) {
+			return c, true
+		}
+	}
+	return EventCluster{}, false
+}
+
+func (e *Events) delete(ctx context.Context, m sqstypes.Message) {
+	_, err := e.o.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{
+		QueueUrl:      aws.String(e.o.Config.QueueURL),
+		ReceiptHandle: m.ReceiptHandle,
+	})
+	if err != nil {
+		// The message will come back; the memory of handled events makes
+		// that copy a no-op.
+		e.log.Warn("delete SQS message failed", "message_id", aws.ToString(m.MessageId), "err", err)
+	}
+}
+
+func (e *Events) setVisibility(ctx context.Context, m sqstypes.Message, d time.Duration) {
+	_, err := e.o.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl:          aws.String(e.o.Config.QueueURL),
+		ReceiptHandle:     m.ReceiptHandle,
+		VisibilityTimeout: int32(d / time.Second),
+	})
+	if err != nil {
+		e.log.Warn("change SQS message visibility failed", "message_id", aws.ToString(m.MessageId), "err", err)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -96,6 +96,7 @@ const (
 	firstRetryVisibility = 10 * time.Second
 	defaultDrainTimeout  = 10 * time.Second
 	maxReceiveBackoff    = time.Minute
+	maxInFlight          = 200 // messages handled at once, across receivers
 )
 
 // Events consumes ECS Task State Change events from SQS: it feeds State,
@@ -108,6 +109,10 @@ type Events struct {
 	now     func() time.Time
 	mem     *eventMemory
 	locks   taskLocks
+	// inflight bounds the messages being handled at once; handlers is
+	// every handler goroutine, waited for on shutdown.
+	inflight chan struct{}
+	handlers sync.WaitGroup
 }
 
 // NewEvents builds the consumer; Run starts it.
@@ -130,6 +135,7 @@ func NewEvents(o EventsOptions) *Events {
 		e.o.ReceiveBackoff = time.Second
 	}
 	e.mem = newEventMemory()
+	e.inflight = make(chan struct{}, maxInFlight)
 	e.locks.m = map[string]chan struct{}{}
 	return e
 }
@@ -151,7 +157,7 @@ func (e *Events) Run(ctx context.Context) error {
 		wg.Go(func() { e.receive(ctx, work) })
 	}
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { wg.Wait(); e.handlers.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -205,12 +211,23 @@ func (e *Events) receive(ctx, work context.Context) {
 			e.log.Info("receive from SQS recovered")
 			backoff, lastErr = e.o.ReceiveBackoff, ""
 		}
+		// Messages are handled concurrently and the next receive does not
+		// wait for them: a failure folded into a storm roll-up waits for the
+		// roll-up's next delivery, and a storm must not wait once per batch.
+		// inflight bounds the work held at once.
 		for i, m := range out.Messages {
+			select {
+			case e.inflight <- struct{}{}:
+			case <-ctx.Done():
+			}
 			if ctx.Err() != nil {
 				e.release(work, out.Messages[i:])
 				break
 			}
-			e.Handle(work, m)
+			e.handlers.Go(func() {
+				defer func() { <-e.inflight }()
+				e.Handle(work, m)
+			})
 		}
 	}
 }

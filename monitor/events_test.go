@@ -642,17 +642,23 @@ func TestRunShutdownMidBurst(t *testing.T) {
 	if env.sqs.deletes("rh-m0") != 1 {
 		t.Errorf("in-flight message not finished and deleted")
 	}
-	for i := 1; i < 10; i++ {
+	// Received messages are handled concurrently, so the others were in
+	// flight too: each is either finished (alerted, then deleted) or
+	// released for redelivery, never lost and never both.
+	handled := 0
+	for i := 0; i < 10; i++ {
 		h := fmt.Sprint("rh-m", i)
-		if env.sqs.deletes(h) != 0 {
-			t.Errorf("%s deleted though never handled", h)
-		}
-		if vis := env.sqs.visibilities(h); !slices.Equal(vis, []int32{0}) {
-			t.Errorf("%s visibility %v, want released (0)", h, vis)
+		del, vis := env.sqs.deletes(h), env.sqs.visibilities(h)
+		switch {
+		case del == 1 && len(vis) == 0:
+			handled++
+		case del == 0 && slices.Equal(vis, []int32{0}):
+		default:
+			t.Errorf("%s: %d deletes, visibility %v: want finished or released", h, del, vis)
 		}
 	}
-	if n := len(env.sink.alerts()); n != 1 {
-		t.Errorf("%d alerts after shutdown, want 1", n)
+	if n := len(env.sink.alerts()); n != handled {
+		t.Errorf("%d alerts for %d finished messages", n, handled)
 	}
 	in := <-seen
 	if in.MaxNumberOfMessages != 10 || in.WaitTimeSeconds != 20 || in.VisibilityTimeout != 60 || aws.ToString(in.QueueUrl) != queueURL ||

@@ -267,8 +267,11 @@ func (v *validator) jobs(clusterKey string, cl Cluster) {
 		if job.Grace.Duration < 0 {
 			v.bad(key+".grace", "must be 0 or more")
 		}
-		if job.Schedule == "" && v.c.has(key+".grace") {
-			v.bad(key+".grace", "has no effect without schedule")
+		// A rule-named job's schedule may be discovered from EventBridge or
+		// Scheduler, and grace applies to it; a family-named job has no
+		// schedule unless one is written here.
+		if job.Schedule == "" && job.Rule == "" && v.c.has(key+".grace") {
+			v.bad(key+".grace", "has no effect without schedule (or rule)")
 		}
 		if job.MaxDuration.Duration < 0 {
 			v.bad(key+".max_duration", "must be 0 (not checked) or more")

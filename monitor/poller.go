@@ -150,7 +150,7 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 		switch {
 		case f.Transition != Resolved:
 		case f.Kind == KindTaskLimit:
-			fs[i].Value = len(live)
+			fs[i].Value, fs[i].Counts = len(live), statusCounts(live)
 			fs[i].Message = fmt.Sprintf("cluster %s is back to %d of %d tasks", c.Name, len(live), c.TaskLimit)
 		case f.Kind == KindDuplicateRun:
 			fs[i].Message = fmt.Sprintf("job %s is back within %d running copies (peak was %d)", f.Job, f.Limit, f.Peak)
@@ -228,6 +228,15 @@ func (p *Poller) list(ctx context.Context) ([]string, error) {
 	return arns, nil
 }
 
+// statusCounts counts tasks by lower-case lastStatus.
+func statusCounts(tasks []Task) map[string]int {
+	counts := map[string]int{}
+	for _, t := range tasks {
+		counts[strings.ToLower(t.LastStatus)]++
+	}
+	return counts
+}
+
 func isStarting(status string) bool {
 	switch status {
 	case "PROVISIONING", "PENDING", "ACTIVATING":
@@ -240,11 +249,10 @@ func isStarting(status string) bool {
 func (p *Poller) evaluate(live []Task) []Observation {
 	c := p.o.Cluster
 	tags := []string{"cluster:" + c.Name}
-	counts := map[string]int{}
+	counts := statusCounts(live)
 	byJob := map[string][]Task{}
 	refs := map[string]JobRef{}
 	for _, t := range live {
-		counts[strings.ToLower(t.LastStatus)]++
 		ref := p.o.Jobs.Resolve(t)
 		byJob[ref.Name] = append(byJob[ref.Name], t)
 		refs[ref.Name] = ref

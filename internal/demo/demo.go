@@ -52,7 +52,13 @@ func Run(ctx context.Context, o Options) error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	sim := awssim.New(awssim.Options{})
+	// The demo's clock is shifted so that a minute boundary, when the
+	// scheduled rules fire, falls at boundaryAt of the run.
+	start := time.Now()
+	boundary := start.Add(time.Duration(boundaryAt * float64(o.Duration)))
+	offset := boundary.Truncate(time.Minute).Add(time.Minute).Sub(boundary)
+	clock := func() time.Time { return time.Now().Add(offset) }
+	sim := awssim.New(awssim.Options{Now: clock})
 	if err := sim.Start(); err != nil {
 		return err
 	}
@@ -81,7 +87,7 @@ func Run(ctx context.Context, o Options) error {
 	if !slackSet {
 		n = notifier.NewTerminal(o.Stdout)
 	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n})
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock})
 	if err != nil {
 		return err
 	}
@@ -96,10 +102,11 @@ func Run(ctx context.Context, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go sim.AdvanceEvery(ctx, 200*time.Millisecond)
+	go fireRules(ctx, sim, clock, o.Logger)
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 
-	err = play(ctx, sim, o.Duration, say)
+	err = play(ctx, sim, start, o.Duration, say)
 	cancel()
 	derr := <-done
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -125,13 +132,39 @@ func setUp(sim *awssim.Server) (queueURL string, err error) {
 			return "", fmt.Errorf("register %s: %w", fam, err)
 		}
 	}
-	dlq := sim.CreateQueue("ecs-cron-events-dlq", nil)
-	_ = dlq
+	// Two EventBridge rules fire every minute: nightly-report's next fire
+	// starts no task (a missed run), and ledger-close's previous run is
+	// still going when it fires (an overrun, then a duplicate).
+	for _, fam := range []string{"nightly-report", "ledger-close"} {
+		if _, err := sim.RegisterTaskDefinition(fam, awssim.ContainerDef{Name: "app", Image: "example/" + fam}); err != nil {
+			return "", fmt.Errorf("register %s: %w", fam, err)
+		}
+		sim.PutScheduledRule(fam, "cron(* * * * ? *)", cluster, fam, 1, true)
+	}
+	sim.SkipNextFire("nightly-report")
+	sim.CreateQueue("ecs-cron-events-dlq", nil)
 	url := sim.CreateQueue("ecs-cron-events", map[string]string{
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"arn:aws:sqs:%s:%s:ecs-cron-events-dlq","maxReceiveCount":"5"}`, sim.Region(), sim.Account()),
 	})
 	sim.RouteTaskEvents(url)
 	return url, nil
+}
+
+// fireRules plays EventBridge: it starts the tasks of every rule whose
+// fire time has come.
+func fireRules(ctx context.Context, sim *awssim.Server, clock func() time.Time, logger *slog.Logger) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := sim.FireDue(clock()); err != nil {
+				logger.Warn("simulated EventBridge could not fire a rule", "err", err)
+			}
+		}
+	}
 }
 
 func demoConfig(region, queueURL string, slack bool) string {
@@ -167,10 +200,21 @@ critical_percent = 95
 max_concurrent = 0   # copies are checked only for the job below
 poll_interval = "1s"
 renotify_interval = "1h"
+schedule_refresh = "5s"
 
   [[cluster.job]]
   rule = "billing-batch-daily"
   max_concurrent = 1
+
+  [[cluster.job]]
+  rule = "nightly-report"
+  grace = "3s"
+
+  [[cluster.job]]
+  rule = "ledger-close"
+  max_concurrent = 1
+  grace = "3s"
+  max_duration = "6s"
 `, queueURL, region, cluster, region)
 	return b.String()
 }

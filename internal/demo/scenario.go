@@ -3,10 +3,15 @@ package demo
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 )
+
+// boundaryAt is the share of the run at which the demo clock turns a
+// minute and the every-minute rules fire.
+const boundaryAt = 0.62
 
 // step is one moment of the scenario, at a fraction of its duration.
 type step struct {
@@ -65,7 +70,14 @@ func scenario() []step {
 			_, err := w.run("image-resizer", "events-rule/image-resizer-backfill", 8)
 			return err
 		}},
-		{0.55, "the backlog drains and the overlap ends: incidents resolve", func(w *world) error {
+		{0.33, "ledger-close starts (max_duration 6s) and keeps running towards its next scheduled start", func(w *world) error {
+			_, err := w.run("ledger-close", "events-rule/ledger-close", 1)
+			return err
+		}},
+		{boundaryAt, "the minute turns: EventBridge fires nightly-report (its task never starts) and ledger-close (a second copy)", func(*world) error {
+			return nil
+		}},
+		{0.80, "the backlog drains and the overlap ends: incidents resolve", func(w *world) error {
 			if err := w.sim.StopTasks(cluster, "backlog done", w.filler[6:]...); err != nil {
 				return err
 			}
@@ -76,10 +88,11 @@ func scenario() []step {
 
 // play runs the scenario, each step at its share of total, then waits out
 // the rest so the summary and resolutions are shown.
-func play(ctx context.Context, sim *awssim.Server, total time.Duration, say func(string, ...any)) error {
+func play(ctx context.Context, sim *awssim.Server, start time.Time, total time.Duration, say func(string, ...any)) error {
 	w := &world{sim: sim}
-	start := time.Now()
-	for _, s := range scenario() {
+	steps := scenario()
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].at < steps[j].at })
+	for _, s := range steps {
 		if err := sleepUntil(ctx, start.Add(time.Duration(s.at*float64(total)))); err != nil {
 			return err
 		}

@@ -103,34 +103,61 @@ func (s *Slack) deliver(ctx context.Context, key, action string, send func(conte
 	}
 }
 
-// pace reserves the next send slot of a channel and waits for it. Slots
-// are reserved under the lock and waited for outside it, so concurrent
-// senders queue up in order without holding the lock while asleep.
+// channelPace serialises the posts of one channel: sem admits one sender
+// at a time to wait for next, the earliest time of the next post.
+type channelPace struct {
+	sem  chan struct{}
+	next time.Time
+}
+
+func (s *Slack) paceFor(key string) *channelPace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.paces[key]
+	if p == nil {
+		p = &channelPace{sem: make(chan struct{}, 1)}
+		s.paces[key] = p
+	}
+	return p
+}
+
+// pace waits for the channel's next send slot. Senders queue on the
+// channel's semaphore rather than reserving slots ahead, so a sender that
+// gives up (its context ends, say at shutdown) leaves no hole that later
+// senders would still have to wait out.
 func (s *Slack) pace(ctx context.Context, key string) error {
 	if s.minInterval <= 0 {
 		return nil
 	}
+	p := s.paceFor(key)
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.sem }()
 	s.mu.Lock()
-	now := s.now()
-	slot := now
-	if next, ok := s.next[key]; ok && next.After(now) {
-		slot = next
-	}
-	s.next[key] = slot.Add(s.minInterval)
+	wait := p.next.Sub(s.now())
 	s.mu.Unlock()
-	if d := slot.Sub(now); d > 0 {
-		return s.sleep(ctx, d)
+	if wait > 0 {
+		if err := s.sleep(ctx, wait); err != nil {
+			return err
+		}
 	}
+	s.mu.Lock()
+	p.next = s.now().Add(s.minInterval)
+	s.mu.Unlock()
 	return nil
 }
 
 // holdChannel pushes a channel's next slot past a Retry-After demand and
 // the retry that will use it.
 func (s *Slack) holdChannel(key string, d time.Duration) {
+	p := s.paceFor(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if until := s.now().Add(d + s.minInterval); until.After(s.next[key]) {
-		s.next[key] = until
+	if until := s.now().Add(d + s.minInterval); until.After(p.next) {
+		p.next = until
 	}
 }
 

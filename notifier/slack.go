@@ -61,8 +61,8 @@ type Slack struct {
 	maxAttempts int
 	redact      redactor
 
-	mu   sync.Mutex
-	next map[string]time.Time // per channel: earliest time of the next post
+	mu    sync.Mutex
+	paces map[string]*channelPace // per channel key
 }
 
 var _ monitor.Notifier = (*Slack)(nil)
@@ -90,7 +90,7 @@ func NewSlack(cfg config.Slack, opts SlackOptions) (*Slack, error) {
 		minInterval: opts.MinInterval,
 		maxAttempts: opts.MaxAttempts,
 		redact:      newRedactor(webhook, token),
-		next:        make(map[string]time.Time),
+		paces:       make(map[string]*channelPace),
 	}
 	if s.httpClient == nil {
 		s.httpClient = &http.Client{Timeout: defaultHTTPTimeout}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 const eventsConfig = `
@@ -113,7 +114,7 @@ func TestE2ESampleEvents(t *testing.T) {
 		e.sim.SendRaw(q, sample(t, name))
 	}
 	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
-	posts, _, _ := e.slack.snapshot()
+	posts, _, _ := e.slack.Snapshot()
 	want := map[string]string{
 		"billing-batch-daily":    "exit code",  // exit 1
 		"sync-inventory-hourly":  "never",      // CannotPullContainerError
@@ -140,12 +141,12 @@ func TestE2ESampleEvents(t *testing.T) {
 		}
 	}
 	for _, quiet := range []string{"report-export", "points-expiry"} {
-		if e.slack.postsContaining(quiet) != 0 {
+		if e.slack.PostsContaining(quiet) != 0 {
 			t.Errorf("%s must not alert (success / non-essential sidecar)", quiet)
 		}
 	}
 	eventually(t, "failure metric", func() bool {
-		return e.statsd.has("ecs_cron.task.failed:1|c", "job:billing-batch-daily", "exit_code:1")
+		return e.statsd.Has("ecs_cron.task.failed:1|c", "job:billing-batch-daily", "exit_code:1")
 	})
 }
 
@@ -161,24 +162,24 @@ func TestE2ERedeliveredOnceMalformedToDLQ(t *testing.T) {
 	e.sim.SendRaw(q, `{"version":"0","detail-type":"ECS Task State Change","detail":`)
 	eventually(t, "malformed in the DLQ", func() bool { return len(e.sim.Messages("events-dlq")) == 1 })
 	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
-	if n := e.slack.postsContaining("billing-batch-daily"); n != 1 {
+	if n := e.slack.PostsContaining("billing-batch-daily"); n != 1 {
 		t.Errorf("alerts = %d, want 1 for three copies of one event", n)
 	}
-	eventually(t, "malformed counted", func() bool { return e.statsd.has("ecs_cron.events.malformed:1|c") })
+	eventually(t, "malformed counted", func() bool { return e.statsd.Has("ecs_cron.events.malformed:1|c") })
 }
 
 // Slack down for a while, then back: nothing is deleted while down, and
 // every alert is delivered exactly once when it returns.
 func TestE2ESlackOutageLosesNothing(t *testing.T) {
 	e, q := eventsEnv(t)
-	e.slack.setDown(true)
+	e.slack.SetDown(true)
 	e.eventsConfig(q)
 	const n = 4
 	for i := 0; i < n; i++ {
 		e.sim.SendRaw(q, withTask(t, sample(t, "stopped-essential-exit1.json"), i))
 	}
 	eventually(t, "retries during the outage", func() bool {
-		_, _, req := e.slack.snapshot()
+		_, _, req := e.slack.Snapshot()
 		return req >= 3*n && e.sim.Calls("sqs:ChangeMessageVisibility") >= n
 	})
 	if d := e.sim.Calls("sqs:DeleteMessage"); d != 0 {
@@ -187,10 +188,10 @@ func TestE2ESlackOutageLosesNothing(t *testing.T) {
 	if v, in := e.sim.QueueDepth(q); v+in != n {
 		t.Fatalf("queue holds %d messages, want %d", v+in, n)
 	}
-	e.slack.setDown(false)
-	eventually(t, "every alert delivered", func() bool { return e.slack.postsContaining("billing-batch-daily") >= n })
+	e.slack.SetDown(false)
+	eventually(t, "every alert delivered", func() bool { return e.slack.PostsContaining("billing-batch-daily") >= n })
 	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
-	posts, _, _ := e.slack.snapshot()
+	posts, _, _ := e.slack.Snapshot()
 	seen := map[string]int{}
 	for _, p := range posts {
 		for i := 0; i < n; i++ {
@@ -230,8 +231,8 @@ func TestE2EStormCollapses(t *testing.T) {
 	wg.Wait()
 	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
 	e.stop() // closes the roll-up and flushes the summary
-	posts, updates, _ := e.slack.snapshot()
-	var alerts, summaries []slackMsg
+	posts, updates, _ := e.slack.Snapshot()
+	var alerts, summaries []testkit.SlackMessage
 	for _, p := range posts {
 		if strings.Contains(p.Attachments, "summary") {
 			summaries = append(summaries, p)

@@ -67,14 +67,14 @@ func TestE2ETaskLimitCrossingEscalatingResolving(t *testing.T) {
 	d := e.start(cfg)
 
 	filler := run(t, e.sim, "cron", "etl", "events-rule/etl-a", 8) // 80%: warning
-	eventually(t, "warning alert", func() bool { return e.slack.postsContaining("warning") >= 1 })
+	eventually(t, "warning alert", func() bool { return e.slack.PostsContaining("warning") >= 1 })
 	more := run(t, e.sim, "cron", "etl", "events-rule/etl-b", 2) // 100%: critical
-	eventually(t, "escalation", func() bool { return e.slack.postsContaining("critical") >= 1 })
+	eventually(t, "escalation", func() bool { return e.slack.PostsContaining("critical") >= 1 })
 	if err := e.sim.StopTasks("cron", "done", append(filler[:6], more...)...); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "resolution", func() bool { return e.slack.postsContaining("Resolved") >= 1 })
-	posts, _, _ := e.slack.snapshot()
+	eventually(t, "resolution", func() bool { return e.slack.PostsContaining("Resolved") >= 1 })
+	posts, _, _ := e.slack.Snapshot()
 	if len(posts) != 3 {
 		t.Errorf("posts = %d, want warning, critical, resolved (no message per poll)", len(posts))
 	}
@@ -87,12 +87,12 @@ func TestE2ETaskLimitCrossingEscalatingResolving(t *testing.T) {
 		t.Errorf("warning should show 8 of 10 tasks: %s", posts[0].Attachments)
 	}
 	eventually(t, "metrics", func() bool {
-		return e.statsd.has("ecs_cron.cluster.tasks.total:", "cluster:cron") &&
-			e.statsd.has("ecs_cron.cluster.task_limit:10|g") &&
-			e.statsd.has("ecs_cron.cluster.tasks:", "status:running") &&
-			e.statsd.has("ecs_cron.incidents.opened:1|c", "kind:task_limit") &&
-			e.statsd.has("ecs_cron.alerts.sent:1|c", "kind:task_limit") &&
-			e.statsd.has("_sc|ecs_cron.cluster.poll|0")
+		return e.statsd.Has("ecs_cron.cluster.tasks.total:", "cluster:cron") &&
+			e.statsd.Has("ecs_cron.cluster.task_limit:10|g") &&
+			e.statsd.Has("ecs_cron.cluster.tasks:", "status:running") &&
+			e.statsd.Has("ecs_cron.incidents.opened:1|c", "kind:task_limit") &&
+			e.statsd.Has("ecs_cron.alerts.sent:1|c", "kind:task_limit") &&
+			e.statsd.Has("_sc|ecs_cron.cluster.poll|0")
 	})
 	if st := d.Health().Snapshot(); !st.Ready {
 		t.Errorf("health not ready after polls: %+v", st)
@@ -112,12 +112,12 @@ func TestE2EDuplicateSummarisedOnce(t *testing.T) {
 	if err := e.sim.StopTasks("cron", "done", arns[1]); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "duplicate resolved", func() bool { return e.statsd.has("ecs_cron.job.running:1|g", "job:billing-batch-daily") })
-	if posts, _, _ := e.slack.snapshot(); len(posts) != 0 {
+	eventually(t, "duplicate resolved", func() bool { return e.statsd.Has("ecs_cron.job.running:1|g", "job:billing-batch-daily") })
+	if posts, _, _ := e.slack.Snapshot(); len(posts) != 0 {
 		t.Fatalf("duplicates are summary material, got %d immediate posts", len(posts))
 	}
 	e.stop() // shutdown flushes the partial window
-	posts, _, _ := e.slack.snapshot()
+	posts, _, _ := e.slack.Snapshot()
 	if len(posts) != 1 {
 		t.Fatalf("posts = %d, want the one summary", len(posts))
 	}
@@ -177,18 +177,18 @@ poll_interval = "1s"
 	}
 	e.start(cfg)
 	run(t, e.sim, "cron", "etl", "events-rule/etl", 9)
-	eventually(t, "monitor_error alert", func() bool { return e.slack.postsContaining("not authorized") >= 1 })
-	eventually(t, "healthy cluster alert", func() bool { return e.slack.postsContaining("warning") >= 1 })
+	eventually(t, "monitor_error alert", func() bool { return e.slack.PostsContaining("not authorized") >= 1 })
+	eventually(t, "healthy cluster alert", func() bool { return e.slack.PostsContaining("warning") >= 1 })
 	eventually(t, "error metric", func() bool {
-		return e.statsd.has("ecs_cron.poll.errors:1|c", "cluster:locked", "error:AccessDeniedException")
+		return e.statsd.Has("ecs_cron.poll.errors:1|c", "cluster:locked", "error:AccessDeniedException")
 	})
 	before := e.sim.Calls("ecs:ListTasks")
 	eventually(t, "more polls", func() bool { return e.sim.Calls("ecs:ListTasks") > before+5 })
-	if n := e.slack.postsContaining("not authorized"); n != 1 {
+	if n := e.slack.PostsContaining("not authorized"); n != 1 {
 		t.Errorf("monitor_error alerted %d times, want once while it lasts", n)
 	}
 	remove()
-	eventually(t, "monitor_error resolved", func() bool { return e.slack.postsContaining("polled again") >= 1 })
+	eventually(t, "monitor_error resolved", func() bool { return e.slack.PostsContaining("polled again") >= 1 })
 }
 
 // Slack answers 429 then 200: the alert is delivered once, after Retry-After.
@@ -196,13 +196,13 @@ func TestE2ESlackRateLimitedThenOK(t *testing.T) {
 	e := newEnv(t)
 	e.sim.CreateCluster("cron")
 	register(t, e.sim, "etl")
-	e.slack.script = []int{429}
+	e.slack.Script = []int{429}
 	cfg := e.config(pollConfig)
 	cfg.Clusters[0].PollInterval.Duration = 50e6
 	e.start(cfg)
 	run(t, e.sim, "cron", "etl", "events-rule/etl", 9)
-	eventually(t, "alert after 429", func() bool { return e.slack.postsContaining("warning") == 1 })
-	_, _, requests := e.slack.snapshot()
+	eventually(t, "alert after 429", func() bool { return e.slack.PostsContaining("warning") == 1 })
+	_, _, requests := e.slack.Snapshot()
 	if requests != 2 {
 		t.Errorf("requests = %d, want the 429 and the retry", requests)
 	}

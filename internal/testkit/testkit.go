@@ -1,0 +1,167 @@
+// Package testkit holds the local stand-ins for Slack and the Datadog
+// agent that end-to-end tests talk to over loopback. Only tests import it.
+package testkit
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// SlackServer is a local Slack Web API: chat.postMessage and chat.update,
+// form-encoded as slack-go sends them. It records every accepted message
+// and can be told to answer 429 or 500 for a while.
+type SlackServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	posts    []SlackMessage
+	updates  []SlackMessage
+	requests int
+	// Script answers the next requests before any success: each entry is
+	// a status code (429 carries Retry-After: 1).
+	Script []int
+	down   bool // answer 503 to everything
+}
+
+type SlackMessage struct {
+	Channel, Text, TS string
+	Attachments       string // raw JSON of the attachments (blocks inside)
+}
+
+func NewSlackServer(t *testing.T) *SlackServer {
+	s := &SlackServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), 400)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	if s.down {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if len(s.Script) > 0 {
+		code := s.Script[0]
+		s.Script = s.Script[1:]
+		if code == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(`{"ok":false,"error":"ratelimited"}`))
+		return
+	}
+	m := SlackMessage{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Attachments: r.FormValue("attachments")}
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
+		m.TS = fmt.Sprintf("1700000000.%06d", len(s.posts)+1)
+		s.posts = append(s.posts, m)
+	case strings.HasSuffix(r.URL.Path, "/chat.update"):
+		m.TS = r.FormValue("ts")
+		s.updates = append(s.updates, m)
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
+}
+
+func (s *SlackServer) SetDown(v bool) { s.mu.Lock(); s.down = v; s.mu.Unlock() }
+
+func (s *SlackServer) Snapshot() (posts, updates []SlackMessage, requests int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SlackMessage(nil), s.posts...), append([]SlackMessage(nil), s.updates...), s.requests
+}
+
+// PostsContaining counts accepted posts whose text contains sub.
+func (s *SlackServer) PostsContaining(sub string) int {
+	posts, _, _ := s.Snapshot()
+	n := 0
+	for _, p := range posts {
+		if strings.Contains(p.Text, sub) || strings.Contains(p.Attachments, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// StatsdListener collects DogStatsD datagrams sent to a real UDP socket.
+type StatsdListener struct {
+	Conn net.PacketConn
+	mu   sync.Mutex
+	got  []string
+}
+
+func NewStatsdListener(t *testing.T) *StatsdListener {
+	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &StatsdListener{Conn: conn}
+	t.Cleanup(func() { conn.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := conn.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			l.mu.Lock()
+			l.got = append(l.got, strings.Split(strings.TrimSpace(string(buf[:n])), "\n")...)
+			l.mu.Unlock()
+		}
+	}()
+	return l
+}
+
+// Has reports whether a datagram starts with prefix and carries every tag.
+func (l *StatsdListener) Has(prefix string, tags ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+next:
+	for _, d := range l.got {
+		if !strings.HasPrefix(d, prefix) {
+			continue
+		}
+		for _, tag := range tags {
+			if !strings.Contains(d, tag) {
+				continue next
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// Eventually waits up to 10 s for cond, checking every 10 ms: the parts
+// under test run on their own goroutines and real (short) intervals.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	EventuallyWithin(t, 10*time.Second, what, cond)
+}
+
+// EventuallyWithin is Eventually with another bound.
+func EventuallyWithin(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"version"}, &out, &out, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "ecs-cron-monitor ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+func TestValidateExampleConfig(t *testing.T) {
+	env := func(k string) (string, bool) {
+		if k == "SLACK_WEBHOOK_URL" {
+			return "https://hooks.slack.com/services/T0/B0/secret", true
+		}
+		return "", false
+	}
+	var out, errOut bytes.Buffer
+	if err := run(t.Context(), []string{"validate", "-config", "config.toml"}, &out, &errOut, env); err != nil {
+		t.Fatalf("validate config.toml: %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "ok") {
+		t.Errorf("output %q", out.String())
+	}
+}
+
+// A bad config exits 2 and lists every problem with file and line,
+// schedule problems included, and never prints an environment value.
+func TestValidateListsEveryProblem(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"validate", "-config", "testdata/config/bad.toml"}, &out, &errOut, noEnv)
+	if code := exitCode(err, &errOut); code != 2 {
+		t.Fatalf("exit code %d, want 2 (err %v)", code, err)
+	}
+	msg := errOut.String()
+	for _, want := range []string{
+		"bad.toml:2: slack.webhook_url", // unset variable, named
+		"UNSET_WEBHOOK",                 // ... by its name
+		"bad.toml:5: summary.schedule",  // robfig spec
+		"bad.toml:10: cluster[0].task_limit",
+		"bad.toml:13: cluster[0].poll_interval",
+		"bad.toml:14: cluster[0].bogus_key: unknown key",
+		"bogus_key",
+		"bad.toml:18: cluster[0].job[0].schedule", // AWS cron with both day fields set
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("problems do not mention %q:\n%s", want, msg)
+		}
+	}
+}
+
+// simEnv starts the simulator and returns the environment that points the
+// SDK at it: only the standard variables.
+func simEnv(t *testing.T) (*awssim.Server, []string) {
+	t.Helper()
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	return sim, []string{
+		"AWS_ENDPOINT_URL=" + sim.URL(),
+		"AWS_ACCESS_KEY_ID=AKIDTEST",
+		"AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// once -o json prints the findings and exits 1 on a critical one.
+func TestOnceJSON(t *testing.T) {
+	sim, envs := simEnv(t)
+	for _, kv := range envs {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	sim.CreateCluster("cron")
+	if _, err := sim.RegisterTaskDefinition("etl"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.RunTasks("cron", "etl", "events-rule/etl", 10); err != nil {
+		t.Fatal(err)
+	}
+	cfg := writeConfig(t, `
+[health]
+listen = ""
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+task_limit = 10
+max_concurrent = 3
+`)
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"once", "-config", cfg, "-o", "json"}, &out, &errOut, noEnv)
+	if code := exitCode(err, &errOut); code != 1 {
+		t.Fatalf("exit code %d, want 1 for a critical finding; stderr:\n%s", code, errOut.String())
+	}
+	var findings []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &findings); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, out.String())
+	}
+	kinds := map[string]map[string]any{}
+	for _, f := range findings {
+		for _, key := range []string{"kind", "severity", "cluster", "value", "limit", "tasks", "message"} {
+			if _, ok := f[key]; !ok {
+				t.Errorf("finding lacks %q: %v", key, f)
+			}
+		}
+		kinds[f["kind"].(string)] = f
+	}
+	if f := kinds["task_limit"]; f == nil || f["severity"] != "critical" || f["value"] != 10.0 || f["limit"] != 10.0 {
+		t.Errorf("task_limit finding = %v", f)
+	}
+	if f := kinds["duplicate_run"]; f == nil || f["job"] != "etl" || len(f["tasks"].([]any)) != 10 {
+		t.Errorf("duplicate_run finding = %v", f)
+	}
+}
+
+// SIGTERM to the built binary mid-run, during a burst of failed runs:
+// it exits 0 within the shutdown bound, flushes the partial summary, and
+// every failure is alerted, now or by the next instance: nothing is lost.
+func TestSIGTERMBinaryLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "ecs-cron-monitor")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	sim, envs := simEnv(t)
+	slack := testkit.NewSlackServer(t)
+	sim.CreateCluster("cron")
+	if _, err := sim.RegisterTaskDefinition("etl", awssim.ContainerDef{Name: "app", Image: "etl"}); err != nil {
+		t.Fatal(err)
+	}
+	queue := sim.CreateQueue("events", nil)
+	sim.RouteTaskEvents(queue)
+	cfg := writeConfig(t, fmt.Sprintf(`
+[slack]
+token = "${SLACK_BOT_TOKEN}"
+channel = "#cron"
+api_url = %q
+[summary]
+schedule = "@every 1h"
+[events]
+queue_url = %q
+region = "ap-northeast-1"
+wait_time = "1s"
+visibility_timeout = "2s"
+storm_threshold = 1000
+[health]
+listen = ""
+[shutdown]
+timeout = "9s"
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+task_limit = 10
+poll_interval = "1s"
+max_concurrent = 0
+`, slack.URL+"/", queue))
+	start := func() (*exec.Cmd, *bytes.Buffer) {
+		cmd := exec.Command(bin, "run", "-config", cfg)
+		cmd.Env = append(append(os.Environ(), envs...), "SLACK_BOT_TOKEN=xoxb-test")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, &stderr
+	}
+	cmd, stderr := start()
+	defer cmd.Process.Kill()
+
+	// Past the warning threshold, so the summary has something to say.
+	if _, err := sim.RunTasks("cron", "etl", "events-rule/etl-filler", 8); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "limit alert", func() bool { return slack.PostsContaining("warning") == 1 })
+	// A burst of failing runs: Slack takes one message a second per
+	// channel, so SIGTERM comes while most are still waiting their turn.
+	sim.SetTaskPlan("etl", awssim.TaskPlan{RunFor: 100 * time.Millisecond, ExitCodes: map[string]int{"app": 1}})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go sim.AdvanceEvery(ctx, 20*time.Millisecond)
+	arns, err := sim.RunTasks("cron", "etl", "events-rule/etl-burst", 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, "first failure alerts", func() bool { return slack.PostsContaining("etl-burst") >= 3 })
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(12 * time.Second):
+		t.Fatalf("did not exit within the shutdown bound\n%s", stderr.String())
+	}
+	if slack.PostsContaining("summary") != 1 {
+		posts, _, _ := slack.Snapshot()
+		t.Errorf("the partial summary was not flushed on shutdown (%d posts)\n%s", len(posts), stderr.String())
+	}
+	checkJSONLogs(t, stderr.String())
+
+	// A second instance finishes what the first left on the queue.
+	cmd2, stderr2 := start()
+	defer cmd2.Process.Kill()
+	testkit.EventuallyWithin(t, 40*time.Second, "queue drained", func() bool { v, in := sim.QueueDepth(queue); return v+in == 0 })
+	testkit.Eventually(t, "every failure alerted", func() bool {
+		posts, _, _ := slack.Snapshot()
+		for _, arn := range arns {
+			id := arn[strings.LastIndex(arn, "/")+1:]
+			found := false
+			for _, p := range posts {
+				found = found || strings.Contains(p.Attachments, id)
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	})
+	_ = cmd2.Process.Signal(syscall.SIGTERM)
+	if err := cmd2.Wait(); err != nil {
+		t.Errorf("second instance: %v\n%s", err, stderr2.String())
+	}
+}
+
+// checkJSONLogs asserts every stderr line is a JSON object with a level.
+func checkJSONLogs(t *testing.T, logs string) {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	n := 0
+	for sc.Scan() {
+		var line map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Errorf("log line is not JSON: %q", sc.Text())
+			continue
+		}
+		if _, ok := line["level"]; !ok {
+			t.Errorf("log line has no level: %q", sc.Text())
+		}
+		n++
+	}
+	if n == 0 {
+		t.Error("no log lines")
+	}
+	if strings.Contains(logs, "xoxb-test") {
+		t.Error("the Slack token appears in the logs")
+	}
+}

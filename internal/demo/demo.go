@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
@@ -52,6 +53,8 @@ func Run(ctx context.Context, o Options) error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The story and the rendered messages share stdout.
+	o.Stdout = &syncWriter{w: o.Stdout}
 	// The demo's clock is shifted so that a minute boundary, when the
 	// scheduled rules fire, falls at boundaryAt of the run.
 	start := time.Now()
@@ -217,4 +220,16 @@ schedule_refresh = "5s"
   max_duration = "6s"
 `, queueURL, region, cluster, region)
 	return b.String()
+}
+
+// syncWriter serialises writes from the narration and the notifier.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -46,7 +46,7 @@ poll_interval = "1h"
 
 // eventsEnv adds the event queue (with its DLQ after 3 receives) and the
 // task definitions the sample events name.
-func eventsEnv(t *testing.T) (*env, string) {
+func eventsEnv(t testing.TB) (*env, string) {
 	e := newEnv(t)
 	e.sim.CreateCluster("cron")
 	dlqARN := "arn:aws:sqs:ap-northeast-1:123456789012:events-dlq"
@@ -73,7 +73,7 @@ func (e *env) eventsConfig(queue string, replace ...string) {
 	e.start(e.config(toml))
 }
 
-func sample(t *testing.T, name string) string {
+func sample(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "events", name))
 	if err != nil {
@@ -84,7 +84,7 @@ func sample(t *testing.T, name string) string {
 
 // withTask rewrites a sample event for another task and event id, so one
 // sample can stand for many runs.
-func withTask(t *testing.T, body string, i int) string {
+func withTask(t testing.TB, body string, i int) string {
 	t.Helper()
 	var ev map[string]any
 	if err := json.Unmarshal([]byte(body), &ev); err != nil {

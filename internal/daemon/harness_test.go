@@ -18,7 +18,7 @@ import (
 // env is one end-to-end setup: the simulator, Slack, DogStatsD and the
 // real daemon, pointed at the simulator only through AWS_ENDPOINT_URL.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	sim    *awssim.Server
 	slack  *testkit.SlackServer
 	statsd *testkit.StatsdListener
@@ -29,7 +29,7 @@ type env struct {
 
 // newEnv starts the simulator and local Slack and DogStatsD servers.
 // configTOML may use {{SLACK}}, {{STATSD}} and {{QUEUE}} placeholders.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	sim := awssim.New(awssim.Options{})
 	if err := sim.Start(); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	testkit.Eventually(t, what, cond)
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

@@ -30,11 +30,12 @@ type SlackServer struct {
 }
 
 type SlackMessage struct {
+	At                time.Time // when the server accepted it
 	Channel, Text, TS string
 	Attachments       string // raw JSON of the attachments (blocks inside)
 }
 
-func NewSlackServer(t *testing.T) *SlackServer {
+func NewSlackServer(t testing.TB) *SlackServer {
 	s := &SlackServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
@@ -63,7 +64,7 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"ok":false,"error":"ratelimited"}`))
 		return
 	}
-	m := SlackMessage{Channel: r.FormValue("channel"), Text: r.FormValue("text"), Attachments: r.FormValue("attachments")}
+	m := SlackMessage{At: time.Now(), Channel: r.FormValue("channel"), Text: r.FormValue("text"), Attachments: r.FormValue("attachments")}
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
 		m.TS = fmt.Sprintf("1700000000.%06d", len(s.posts)+1)
@@ -106,7 +107,7 @@ type StatsdListener struct {
 	got  []string
 }
 
-func NewStatsdListener(t *testing.T) *StatsdListener {
+func NewStatsdListener(t testing.TB) *StatsdListener {
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -58,15 +58,8 @@ type Dispatcher struct {
 
 // NewDispatcher builds a Dispatcher; call Run to start delivering.
 func NewDispatcher(o DispatcherOptions) *Dispatcher {
-	if o.Metrics == nil {
-		o.Metrics = NopMetrics{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	d := withDefaults(o.Metrics, o.Logger, o.Now)
+	o.Metrics, o.Logger, o.Now = d.metrics, d.logger, d.now
 	if o.RollupInterval <= 0 {
 		o.RollupInterval = 10 * time.Second
 	}

@@ -117,17 +117,8 @@ type Events struct {
 
 // NewEvents builds the consumer; Run starts it.
 func NewEvents(o EventsOptions) *Events {
-	e := &Events{o: o, log: o.Logger, metrics: o.Metrics, now: o.Now}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
-	e.log = e.log.With("component", "events")
-	if e.metrics == nil {
-		e.metrics = NopMetrics{}
-	}
-	if e.now == nil {
-		e.now = time.Now
-	}
+	d := withDefaults(o.Metrics, o.Logger, o.Now)
+	e := &Events{o: o, log: d.logger.With("component", "events"), metrics: d.metrics, now: d.now}
 	if e.o.DrainTimeout <= 0 {
 		e.o.DrainTimeout = defaultDrainTimeout
 	}

@@ -1,6 +1,10 @@
 package monitor
 
-import "context"
+import (
+	"context"
+	"log/slog"
+	"time"
+)
 
 // Notifier delivers findings and summaries to people (Slack, a terminal, the
 // log). Implementations handle their own transport retries (429 Retry-After,
@@ -56,3 +60,24 @@ func (NopMetrics) Distribution(string, float64, []string) {}
 
 // ServiceCheck discards.
 func (NopMetrics) ServiceCheck(string, CheckStatus, string, []string) {}
+
+// deps are the optional dependencies every monitor component takes; a nil
+// one becomes a no-op (metrics, logger) or the wall clock.
+type deps struct {
+	metrics Metrics
+	logger  *slog.Logger
+	now     func() time.Time
+}
+
+func withDefaults(m Metrics, l *slog.Logger, now func() time.Time) deps {
+	if m == nil {
+		m = NopMetrics{}
+	}
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return deps{metrics: m, logger: l, now: now}
+}

@@ -59,15 +59,8 @@ const maxDescribe = 100
 
 // NewPoller builds a Poller.
 func NewPoller(o PollerOptions) *Poller {
-	if o.Metrics == nil {
-		o.Metrics = NopMetrics{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	d := withDefaults(o.Metrics, o.Logger, o.Now)
+	o.Metrics, o.Logger, o.Now = d.metrics, d.logger, d.now
 	if o.Jobs == nil {
 		o.Jobs = NewJobs(o.Cluster, config.Events{})
 	}

@@ -106,15 +106,8 @@ type Schedules struct {
 
 // NewSchedules builds a Schedules; call Run, or Refresh and Check.
 func NewSchedules(o SchedulesOptions) *Schedules {
-	if o.Metrics == nil {
-		o.Metrics = NopMetrics{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	d := withDefaults(o.Metrics, o.Logger, o.Now)
+	o.Metrics, o.Logger, o.Now = d.metrics, d.logger, d.now
 	if o.Jobs == nil {
 		o.Jobs = NewJobs(o.Cluster, config.Events{})
 	}

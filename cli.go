@@ -127,13 +127,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		if err != nil {
 			return err
 		}
-		return d.Run(ctx)
+		return runBounded(ctx, d.Run, cfg.Shutdown.Timeout.Duration)
 	case "demo":
 		return demo.Run(ctx, demo.Options{Stdout: stdout, Stderr: stderr, Logger: logger,
 			Duration: *demoFor, LookupEnv: lookupEnv, Version: version})
 	}
 	fmt.Fprint(stderr, usage)
 	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", cmd)}
+}
+
+// runBounded runs the daemon and, once ctx is cancelled, gives it at most
+// timeout to finish: ECS kills the container at its stop timeout anyway,
+// and exiting first lets us say so.
+func runBounded(ctx context.Context, run func(context.Context) error, timeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return fmt.Errorf("shutdown did not finish within %s; unfinished work is left to SQS redelivery", timeout)
+	}
 }
 
 // loadConfig loads and validates the configuration, including the job

@@ -287,3 +287,17 @@ func checkJSONLogs(t *testing.T, logs string) {
 		t.Error("the Slack token appears in the logs")
 	}
 }
+
+func TestRunBoundedGivesUpAfterTimeout(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	stuck := func(context.Context) error { select {} }
+	err := runBounded(ctx, stuck, 10*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "did not finish within 10ms") {
+		t.Errorf("err = %v", err)
+	}
+	ok := func(ctx context.Context) error { <-ctx.Done(); return nil }
+	if err := runBounded(ctx, ok, time.Second); err != nil {
+		t.Errorf("clean shutdown: %v", err)
+	}
+}

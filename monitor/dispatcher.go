@@ -33,6 +33,9 @@ type DispatcherOptions struct {
 	DrainTimeout time.Duration
 	// QueueSize bounds alerts waiting for delivery. Default 1024.
 	QueueSize int
+	// OnTick, if set, is called on every roll-up tick; the health endpoint
+	// uses it to see the delivery loop alive.
+	OnTick func()
 	// StormPolicy gives a job's storm threshold and window. Default: 5
 	// failures within 1 minute for every job.
 	StormPolicy func(cluster, job string) (threshold int, window time.Duration)
@@ -215,6 +218,9 @@ loop:
 		case f := <-d.queue:
 			d.deliver(ctx, f)
 		case <-tick.C:
+			if d.o.OnTick != nil {
+				d.o.OnTick()
+			}
 			d.FlushStorms(ctx, d.o.Now(), false)
 		case <-d.kick:
 			d.FlushStorms(ctx, d.o.Now(), false)

@@ -60,6 +60,9 @@ type EventsOptions struct {
 	// context is cancelled (default 10s); what is unfinished then is left
 	// on the queue to reappear.
 	DrainTimeout time.Duration
+	// AfterReceive, if set, is called after every ReceiveMessage with its
+	// error; the health endpoint uses it to see the receivers alive.
+	AfterReceive func(err error)
 	// OnTask, if set, is told of every task an event describes (after
 	// State); the schedule checks learn of starts this way, even of runs
 	// that start and stop between two checks.
@@ -183,6 +186,9 @@ func (e *Events) receive(ctx, work context.Context) {
 	backoff, lastErr := e.o.ReceiveBackoff, ""
 	for ctx.Err() == nil {
 		out, err := e.o.SQS.ReceiveMessage(ctx, in)
+		if e.o.AfterReceive != nil && ctx.Err() == nil {
+			e.o.AfterReceive(err)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return

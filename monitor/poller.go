@@ -73,6 +73,14 @@ func NewPoller(o PollerOptions) *Poller {
 
 // Run polls at once and then every poll interval until ctx is cancelled.
 func (p *Poller) Run(ctx context.Context) error {
+	p.PollAndReport(ctx)
+	return p.Loop(ctx)
+}
+
+// Loop polls every poll interval, the first time one interval from now,
+// until ctx is cancelled. (The daemon makes the first poll itself, to
+// report permission problems at start-up.)
+func (p *Poller) Loop(ctx context.Context) error {
 	interval := p.o.Cluster.PollInterval.Duration
 	if interval <= 0 {
 		interval = 30 * time.Second
@@ -80,17 +88,18 @@ func (p *Poller) Run(ctx context.Context) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		p.PollAndReport(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
+		p.PollAndReport(ctx)
 	}
 }
 
-// PollAndReport polls once and hands the transitions to the sink.
-func (p *Poller) PollAndReport(ctx context.Context) []Finding {
+// PollAndReport polls once, hands the transitions to the sink and
+// returns the poll's error.
+func (p *Poller) PollAndReport(ctx context.Context) error {
 	fs, err := p.Poll(ctx, p.o.Now())
 	if p.o.AfterPoll != nil && ctx.Err() == nil {
 		p.o.AfterPoll(err)
@@ -100,8 +109,11 @@ func (p *Poller) PollAndReport(ctx context.Context) []Finding {
 			p.o.Sink.Handle(f)
 		}
 	}
-	return fs
+	return err
 }
+
+// Cluster is the name of the polled cluster.
+func (p *Poller) Cluster() string { return p.o.Cluster.Name }
 
 // Poll lists and describes the cluster's tasks once and returns the
 // incident transitions this poll caused. A failed poll returns a

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/DataDog/datadog-go/v5/statsd"
@@ -162,6 +164,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	}
 
 	if cfg.Events.Enabled() {
+		// A receive returns at least every wait_time; the visibility
+		// timeout is the bound a stuck handler could hold the loop for.
+		receiving := d.health.Register("events", max(cfg.Events.WaitTime.Duration, cfg.Events.VisibilityTimeout.Duration))
 		awsCfg, err := awsConfig(ctx, cfg.Events.Region, "")
 		if err != nil {
 			return nil, fmt.Errorf("events queue: %w", err)
@@ -177,6 +182,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Now:          o.Now,
 			DrainTimeout: drainTimeout(cfg),
 			OnTask:       d.observeStart(jobs),
+			AfterReceive: func(error) {
+				// A receive that failed still proves the loop runs; the
+				// consumer logs the failure itself.
+				receiving.Beat()
+				receiving.Ready()
+			},
 		})
 	}
 	return d, nil
@@ -235,15 +246,16 @@ func stormPolicy(jobs map[string]*monitor.Jobs, ev config.Events) func(cluster, 
 // work first, while the dispatcher still delivers; then the dispatcher
 // drains its queue, closes storm roll-ups and flushes the partial summary.
 func (d *Daemon) Run(ctx context.Context) error {
-	d.log.Info("ecs-cron-monitor starting", d.startupAttrs()...)
 	dctx, stopDispatcher := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDispatcher()
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- d.dispatcher.Run(dctx) }()
 
+	d.startup(ctx)
+
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range d.pollers {
-		g.Go(func() error { return p.Run(gctx) })
+		g.Go(func() error { return p.Loop(gctx) })
 	}
 	for _, s := range d.schedules {
 		g.Go(func() error { return s.Run(gctx) })
@@ -287,6 +299,35 @@ func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 
 // Health returns the daemon's health registry.
 func (d *Daemon) Health() *health.Registry { return d.health }
+
+// startup makes every cluster's first poll, concurrently, and logs one
+// line saying what runs and every problem found, so a missing permission
+// (AWS names the action: "not authorized to perform: ecs:ListTasks") is
+// in the first screen of logs, not found later in a Slack alert.
+func (d *Daemon) startup(ctx context.Context) {
+	var (
+		mu       sync.Mutex
+		problems []string
+		wg       sync.WaitGroup
+	)
+	for _, p := range d.pollers {
+		wg.Go(func() {
+			if err := p.PollAndReport(ctx); err != nil && ctx.Err() == nil {
+				mu.Lock()
+				problems = append(problems, "cluster "+p.Cluster()+": "+err.Error())
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	sort.Strings(problems)
+	attrs := append(d.startupAttrs(), "problems", problems)
+	if len(problems) > 0 {
+		d.log.Warn("ecs-cron-monitor started with problems", attrs...)
+		return
+	}
+	d.log.Info("ecs-cron-monitor started", attrs...)
+}
 
 func (d *Daemon) startupAttrs() []any {
 	clusters := make([]string, 0, len(d.cfg.Clusters))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type env struct {
 	cfg    *config.Config
 	cancel context.CancelFunc
 	done   chan error
+	logs   *testWriter
 }
 
 // newEnv starts the simulator and local Slack and DogStatsD servers.
@@ -63,7 +65,8 @@ func (e *env) config(toml string) *config.Config {
 // start runs the daemon until the test ends (or stop is called).
 func (e *env) start(cfg *config.Config) *Daemon {
 	e.t.Helper()
-	logger := slog.New(slog.NewJSONHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e.logs = &testWriter{t: e.t}
+	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d, err := New(context.Background(), cfg, Options{
 		Logger:        logger,
 		SlackOptions:  notifier.SlackOptions{MinInterval: -1, Sleep: shortSleep},
@@ -115,9 +118,35 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	testkit.Eventually(t, what, cond)
 }
 
-type testWriter struct{ t testing.TB }
+// testWriter sends log lines to the test log and keeps them for asserts.
+type testWriter struct {
+	t     testing.TB
+	mu    sync.Mutex
+	lines []string
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
+func (w *testWriter) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	w.t.Log(line)
+	w.mu.Lock()
+	w.lines = append(w.lines, line)
+	w.mu.Unlock()
 	return len(p), nil
+}
+
+// logged returns the kept log lines containing every one of subs.
+func (w *testWriter) logged(subs ...string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+next:
+	for _, l := range w.lines {
+		for _, s := range subs {
+			if !strings.Contains(l, s) {
+				continue next
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -304,102 +303,6 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		e.delete(ctx, m)
 	}
 	return out
-}
-
-// stopped judges a stopped task and delivers its failure, if any.
-func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster, ev TaskEvent, now time.Time, m sqstypes.Message) Outcome {
-	t := ev.Task
-	job := JobRef{Name: t.Family()}
-	if cl.Jobs != nil {
-		job = cl.Jobs.Resolve(t)
-	}
-	var info TaskDefInfo
-	if cl.TaskDefs != nil {
-		// An error is logged once by the cache; the zero info still works.
-		info, _ = cl.TaskDefs.Get(ctx, t.TaskDefinitionARN)
-	}
-	f := Classify(t, job, info.Essential)
-	var dur time.Duration
-	if !t.StartedAt.IsZero() && t.StoppedAt.After(t.StartedAt) {
-		dur = t.StoppedAt.Sub(t.StartedAt)
-	}
-	jobTags := []string{"cluster:" + cl.Name, "job:" + job.Name}
-	if f == nil {
-		if UserStopped(t) {
-			// Neither a success nor a failure: the summary has no place for
-			// it, so it is only logged.
-			log.Info("task stopped by a user; not counted as a run", "job", job.Name, "stopped_reason", t.StoppedReason)
-			return OutcomeUserStop
-		}
-		e.o.Sink.RecordRun(cl.Name, job.Name, true, dur, t.StoppedAt)
-		if dur > 0 {
-			e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:success"))
-		}
-		return OutcomeSuccess
-	}
-	f.EventID = ev.ID
-	f.LogURL = info.LogURL(f.Container, ShortID(t.ARN))
-	since := t.StoppedAt
-	if since.IsZero() {
-		since = now
-	}
-	finding := Finding{
-		// A failed cron run is always critical: the job's work did not get
-		// done, whatever the cause; storms are the dispatcher's business.
-		Kind:       KindFailedTask,
-		Severity:   SeverityCritical,
-		Transition: Opened,
-		Cluster:    cl.Name,
-		Region:     cl.Region,
-		Job:        job.Name,
-		Value:      1,
-		Tasks:      []string{t.ARN},
-		Message:    failureMessage(job.Name, ShortID(t.ARN), f),
-		Since:      since,
-		At:         now,
-		Failure:    f,
-		Route:      job.Route,
-	}
-	if err := e.o.Sink.DeliverFailure(ctx, finding); err != nil {
-		if ctx.Err() != nil {
-			log.Warn("shutdown before the failure alert was delivered; the event will reappear", "err", err)
-			return OutcomeAbandoned
-		}
-		vis := retryVisibility(m, e.o.Config.VisibilityTimeout.Duration)
-		log.Warn("failure alert not delivered; event kept for redelivery", "job", job.Name, "err", err, "retry_in", vis)
-		e.metrics.Count("events.deliver_failed", 1, jobTags)
-		e.setVisibility(ctx, m, vis)
-		return OutcomeRetry
-	}
-	e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
-	exit := "none"
-	if f.ExitCode != nil {
-		exit = strconv.Itoa(*f.ExitCode)
-	}
-	e.metrics.Count("task.failed", 1, append(jobTags, "exit_code:"+exit, "container:"+f.Container, "cause:"+string(f.Cause)))
-	if dur > 0 {
-		e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:failure"))
-	}
-	return OutcomeAlerted
-}
-
-// retryVisibility is how long a message whose alert failed stays hidden:
-// 10s, 20s, 40s... by receive count, capped by the queue's visibility
-// timeout (default 5m), so a Slack outage does not spin the queue.
-func retryVisibility(m sqstypes.Message, limit time.Duration) time.Duration {
-	if limit <= 0 {
-		limit = defaultRetryCap
-	}
-	limit = min(limit, sqsMaxVisibility)
-	n, err := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
-	if err != nil || n < 1 {
-		n = 1
-	}
-	d := firstRetryVisibility
-	for i := 1; i < n && d < limit; i++ {
-		d *= 2
-	}
-	return min(d, limit)
 }
 
 // cluster finds the configured cluster of an event: by cluster name and

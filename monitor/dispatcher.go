@@ -100,6 +100,10 @@ func immediate(f Finding) bool {
 		return false
 	case KindFailedTask:
 		return true
+	case KindMonitorError:
+		// Alerted once when it opens and once when it resolves; a cluster
+		// we cannot see for hours is in every summary meanwhile.
+		return f.Transition == Opened || f.Transition == Resolved
 	}
 	return f.Transition != Updated
 }

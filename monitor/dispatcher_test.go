@@ -273,3 +273,22 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestImmediate(t *testing.T) {
+	cases := []struct {
+		kind Kind
+		tr   Transition
+		want bool
+	}{
+		{KindTaskLimit, Opened, true}, {KindTaskLimit, Escalated, true}, {KindTaskLimit, Renotify, true},
+		{KindTaskLimit, Updated, false}, {KindTaskLimit, Resolved, true},
+		{KindDuplicateRun, Opened, false}, {KindDuplicateRun, Resolved, false},
+		{KindMonitorError, Opened, true}, {KindMonitorError, Renotify, false}, {KindMonitorError, Resolved, true},
+		{KindMissedRun, Opened, true}, {KindOverrun, Resolved, true}, {KindFailedTask, Opened, true},
+	}
+	for _, c := range cases {
+		if got := immediate(Finding{Kind: c.kind, Transition: c.tr}); got != c.want {
+			t.Errorf("immediate(%s %s) = %v, want %v", c.kind, c.tr, got, c.want)
+		}
+	}
+}

@@ -142,7 +142,8 @@ func (d *Dispatcher) Handle(f Finding) {
 
 func levelOf(f Finding) slog.Level {
 	switch {
-	case f.Transition == Resolved:
+	case f.Transition == Resolved || f.Transition == Updated:
+		// An update is a new peak of a problem already logged at its level.
 		return slog.LevelInfo
 	case f.Severity == SeverityCritical:
 		return slog.LevelError

@@ -179,9 +179,9 @@ poll_interval = "1s"
 	run(t, e.sim, "cron", "etl", "events-rule/etl", 9)
 	eventually(t, "monitor_error alert", func() bool { return e.slack.PostsContaining("not authorized") >= 1 })
 	// Start-up says, in one line, what is missing.
-	if got := e.logs.logged(`"level":"WARN"`, "started with problems", "cluster locked", "ecs:ListTasks"); len(got) != 1 {
-		t.Errorf("start-up line naming the missing permission: %d lines", len(got))
-	}
+	eventually(t, "start-up line naming the missing permission", func() bool {
+		return len(e.logs.logged(`"level":"WARN"`, "started with problems", "cluster locked", "ecs:ListTasks")) == 1
+	})
 	eventually(t, "healthy cluster alert", func() bool { return e.slack.PostsContaining("warning") >= 1 })
 	eventually(t, "error metric", func() bool {
 		return e.statsd.Has("ecs_cron.poll.errors:1|c", "cluster:locked", "error:AccessDeniedException")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
@@ -216,7 +217,7 @@ func TestE2EStormCollapses(t *testing.T) {
 	e, q := eventsEnv(t)
 	// Long enough a visibility that no message comes back while its
 	// failure waits for the next roll-up.
-	e.eventsConfig(q, `visibility_timeout = "1s"`, `visibility_timeout = "30s"`)
+	e.eventsConfig(q, `visibility_timeout = "1s"`, `visibility_timeout = "30s"`, `rollup_interval = "5s"`, `rollup_interval = "10s"`)
 	body := sample(t, "stopped-oom-137.json")
 	var wg sync.WaitGroup
 	for w := 0; w < 4; w++ {
@@ -229,7 +230,7 @@ func TestE2EStormCollapses(t *testing.T) {
 		}(w)
 	}
 	wg.Wait()
-	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
+	testkit.EventuallyWithin(t, 30*time.Second, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
 	e.stop() // closes the roll-up and flushes the summary
 	posts, updates, _ := e.slack.Snapshot()
 	var alerts, summaries []testkit.SlackMessage

@@ -1,0 +1,38 @@
+package monitor
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// TestIAMActionsMatchInterfaces keeps IAMActions honest: every method of
+// the AWS interfaces the monitor consumes is an action in the list, and
+// the list holds nothing else but sts:AssumeRole (called by the SDK's
+// credential provider for clusters with role_arn).
+func TestIAMActionsMatchInterfaces(t *testing.T) {
+	interfaces := []struct {
+		service string
+		typ     reflect.Type
+	}{
+		{"ecs", reflect.TypeFor[ECSAPI]()},
+		{"ecs", reflect.TypeFor[TaskDefinitionAPI]()},
+		{"sqs", reflect.TypeFor[SQSAPI]()},
+		{"events", reflect.TypeFor[EventBridgeAPI]()},
+		{"scheduler", reflect.TypeFor[SchedulerAPI]()},
+	}
+	want := []string{"sts:AssumeRole"}
+	for _, in := range interfaces {
+		for i := 0; i < in.typ.NumMethod(); i++ {
+			want = append(want, in.service+":"+in.typ.Method(i).Name)
+		}
+	}
+	slices.Sort(want)
+	got := slices.Sorted(slices.Values(IAMActions()))
+	if !slices.Equal(got, slices.Compact(want)) {
+		t.Errorf("IAMActions() = %v\nthe interfaces call   %v", got, want)
+	}
+	if len(slices.Compact(slices.Clone(got))) != len(got) {
+		t.Errorf("IAMActions() has duplicates: %v", got)
+	}
+}

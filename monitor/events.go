@@ -99,6 +99,7 @@ const (
 	defaultDrainTimeout  = 10 * time.Second
 	maxReceiveBackoff    = time.Minute
 	maxInFlight          = 200 // messages handled at once, across receivers
+	defaultVisibility    = 60 * time.Second
 )
 
 // Events consumes ECS Task State Change events from SQS: it feeds State,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -66,7 +67,10 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		Failure:    f,
 		Route:      job.Route,
 	}
-	if err := e.o.Sink.DeliverFailure(ctx, finding); err != nil {
+	stopHeartbeat := e.keepHidden(ctx, m)
+	err := e.o.Sink.DeliverFailure(ctx, finding)
+	stopHeartbeat()
+	if err != nil {
 		if ctx.Err() != nil {
 			log.Warn("shutdown before the failure alert was delivered; the event will reappear", "err", err)
 			return OutcomeAbandoned
@@ -87,6 +91,35 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:failure"))
 	}
 	return OutcomeAlerted
+}
+
+// keepHidden extends the message's visibility every half visibility
+// timeout until stop is called, so a delivery that waits (for Slack's pace,
+// a storm roll-up or a retry) does not let the message reappear and be
+// handled twice meanwhile.
+func (e *Events) keepHidden(ctx context.Context, m sqstypes.Message) (stop func()) {
+	vis := e.o.Config.VisibilityTimeout.Duration
+	if vis <= 0 {
+		vis = defaultVisibility
+	}
+	vis = max(vis.Truncate(time.Second), time.Second) // SQS takes whole seconds
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(vis / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				e.setVisibility(ctx, m, vis)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // retryVisibility is how long a message whose alert failed stays hidden:

@@ -19,6 +19,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 const (
@@ -768,5 +769,40 @@ func BenchmarkHandleEvent(b *testing.B) {
 		if got := env.events.Handle(ctx, bodies[i%distinct]); got != OutcomeAlerted {
 			b.Fatalf("outcome %s", got)
 		}
+	}
+}
+
+// A delivery that waits longer than half the visibility timeout keeps
+// its message hidden, so it is not received and handled a second time.
+func TestSlowDeliveryKeepsMessageHidden(t *testing.T) {
+	env := newTestEnv(t, func(o *EventsOptions, _ *config.Cluster) {
+		o.Config.VisibilityTimeout = config.Duration{Duration: time.Second}
+	})
+	release := make(chan struct{})
+	env.sink.deliver = func(ctx context.Context, f Finding) error {
+		<-release
+		return nil
+	}
+	m := message("m1", readEvent(t, "stopped-essential-exit1.json"), 1)
+	done := make(chan Outcome, 1)
+	go func() { done <- env.events.Handle(t.Context(), m) }()
+	testkit.Eventually(t, "two extensions", func() bool { return len(env.sqs.visibilities("rh-m1")) >= 2 })
+	close(release)
+	if got := <-done; got != OutcomeAlerted {
+		t.Fatalf("outcome %s", got)
+	}
+	for _, v := range env.sqs.visibilities("rh-m1") {
+		if v != 1 {
+			t.Errorf("visibility extended to %ds, want the 1s timeout", v)
+		}
+	}
+	n := len(env.sqs.visibilities("rh-m1"))
+	time.Sleep(600 * time.Millisecond) // more than one heartbeat period
+
+	if len(env.sqs.visibilities("rh-m1")) != n {
+		t.Error("visibility still extended after the delivery finished")
+	}
+	if env.sqs.deletes("rh-m1") != 1 {
+		t.Error("message not deleted after delivery")
 	}
 }

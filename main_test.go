@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,5 +301,45 @@ func TestRunBoundedGivesUpAfterTimeout(t *testing.T) {
 	ok := func(ctx context.Context) error { <-ctx.Done(); return nil }
 	if err := runBounded(ctx, ok, time.Second); err != nil {
 		t.Errorf("clean shutdown: %v", err)
+	}
+}
+
+// healthcheck asks the running daemon's /healthz: 0 while it runs, 1 once
+// it has stopped.
+func TestHealthcheckCommand(t *testing.T) {
+	sim, envs := simEnv(t)
+	for _, kv := range envs {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	sim.CreateCluster("cron")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the daemon listens here next
+	cfg := writeConfig(t, fmt.Sprintf(`
+[health]
+listen = %q
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+poll_interval = "1s"
+`, addr))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()
+	check := func() int {
+		var out bytes.Buffer
+		return exitCode(run(t.Context(), []string{"healthcheck", "-config", cfg}, &out, &out, noEnv), &out)
+	}
+	testkit.Eventually(t, "healthy daemon", func() bool { return check() == 0 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("daemon: %v", err)
+	}
+	if code := check(); code != 1 {
+		t.Errorf("healthcheck after shutdown = %d, want 1", code)
 	}
 }

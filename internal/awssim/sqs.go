@@ -114,6 +114,21 @@ func (q *sqsState) sendLocked(queue, body string, now time.Time) error {
 	return nil
 }
 
+// withQueue decodes a request into in, whose field *queueURL
+// names a queue, and calls fn with that queue while holding s.mu.
+func (s *Server) withQueue(body []byte, in any, queueURL *string, fn func(*sqsQueue) (any, *apiError)) (any, *apiError) {
+	if aerr := decode(body, in); aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	qu, aerr := s.sqs.lookupLocked(*queueURL)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return fn(qu)
+}
+
 // lookupLocked finds a queue given by URL (any host: only the last path
 // element counts, as a daemon configured with a real AWS URL must work
 // against the simulator), by ARN or by bare name.

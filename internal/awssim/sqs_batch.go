@@ -69,40 +69,33 @@ func (s *Server) sqsSendMessageBatch(body []byte) (any, *apiError) {
 			DelaySeconds *int   `json:"DelaySeconds"`
 		} `json:"Entries"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
-	}
-	if aerr := sqsCheckBatchIDs(ids); aerr != nil {
-		return nil, aerr
-	}
-	type okEntry struct {
-		Id string `json:"Id"`
-		sqsSendResult
-	}
-	out := struct {
-		Successful []okEntry       `json:"Successful"`
-		Failed     []sqsBatchError `json:"Failed"`
-	}{Successful: []okEntry{}, Failed: []sqsBatchError{}}
-	now := s.now()
-	for _, e := range in.Entries {
-		m, aerr := qu.sendOneLocked(e.MessageBody, e.DelaySeconds, now)
-		if aerr != nil {
-			out.Failed = append(out.Failed, sqsEntryError(e.Id, aerr))
-			continue
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		ids := make([]string, len(in.Entries))
+		for i, e := range in.Entries {
+			ids[i] = e.Id
 		}
-		out.Successful = append(out.Successful, okEntry{Id: e.Id, sqsSendResult: sqsSendResult{MessageId: m.id, MD5OfMessageBody: m.md5}})
-	}
-	return out, nil
+		if aerr := sqsCheckBatchIDs(ids); aerr != nil {
+			return nil, aerr
+		}
+		type okEntry struct {
+			Id string `json:"Id"`
+			sqsSendResult
+		}
+		out := struct {
+			Successful []okEntry       `json:"Successful"`
+			Failed     []sqsBatchError `json:"Failed"`
+		}{Successful: []okEntry{}, Failed: []sqsBatchError{}}
+		now := s.now()
+		for _, e := range in.Entries {
+			m, aerr := qu.sendOneLocked(e.MessageBody, e.DelaySeconds, now)
+			if aerr != nil {
+				out.Failed = append(out.Failed, sqsEntryError(e.Id, aerr))
+				continue
+			}
+			out.Successful = append(out.Successful, okEntry{Id: e.Id, sqsSendResult: sqsSendResult{MessageId: m.id, MD5OfMessageBody: m.md5}})
+		}
+		return out, nil
+	})
 }
 
 func (s *Server) sqsDeleteMessageBatch(body []byte) (any, *apiError) {
@@ -113,36 +106,29 @@ func (s *Server) sqsDeleteMessageBatch(body []byte) (any, *apiError) {
 			ReceiptHandle string `json:"ReceiptHandle"`
 		} `json:"Entries"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
-	}
-	if aerr := sqsCheckBatchIDs(ids); aerr != nil {
-		return nil, aerr
-	}
-	type okEntry struct {
-		Id string `json:"Id"`
-	}
-	out := struct {
-		Successful []okEntry       `json:"Successful"`
-		Failed     []sqsBatchError `json:"Failed"`
-	}{Successful: []okEntry{}, Failed: []sqsBatchError{}}
-	qu.sweepLocked(s.now())
-	for _, e := range in.Entries {
-		if aerr := qu.deleteLocked(e.ReceiptHandle); aerr != nil {
-			out.Failed = append(out.Failed, sqsEntryError(e.Id, aerr))
-			continue
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		ids := make([]string, len(in.Entries))
+		for i, e := range in.Entries {
+			ids[i] = e.Id
 		}
-		out.Successful = append(out.Successful, okEntry{Id: e.Id})
-	}
-	return out, nil
+		if aerr := sqsCheckBatchIDs(ids); aerr != nil {
+			return nil, aerr
+		}
+		type okEntry struct {
+			Id string `json:"Id"`
+		}
+		out := struct {
+			Successful []okEntry       `json:"Successful"`
+			Failed     []sqsBatchError `json:"Failed"`
+		}{Successful: []okEntry{}, Failed: []sqsBatchError{}}
+		qu.sweepLocked(s.now())
+		for _, e := range in.Entries {
+			if aerr := qu.deleteLocked(e.ReceiptHandle); aerr != nil {
+				out.Failed = append(out.Failed, sqsEntryError(e.Id, aerr))
+				continue
+			}
+			out.Successful = append(out.Successful, okEntry{Id: e.Id})
+		}
+		return out, nil
+	})
 }

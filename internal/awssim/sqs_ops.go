@@ -63,22 +63,15 @@ func (s *Server) sqsGetQueueAttributes(body []byte) (any, *apiError) {
 		QueueUrl       string   `json:"QueueUrl"`
 		AttributeNames []string `json:"AttributeNames"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	attrs, aerr := s.sqsQueueAttrsLocked(qu, in.AttributeNames, s.now())
-	if aerr != nil {
-		return nil, aerr
-	}
-	return struct {
-		Attributes map[string]string `json:"Attributes,omitempty"`
-	}{attrs}, nil
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		attrs, aerr := s.sqsQueueAttrsLocked(qu, in.AttributeNames, s.now())
+		if aerr != nil {
+			return nil, aerr
+		}
+		return struct {
+			Attributes map[string]string `json:"Attributes,omitempty"`
+		}{attrs}, nil
+	})
 }
 
 func (s *Server) sqsSetQueueAttributes(body []byte) (any, *apiError) {
@@ -86,22 +79,15 @@ func (s *Server) sqsSetQueueAttributes(body []byte) (any, *apiError) {
 		QueueUrl   string            `json:"QueueUrl"`
 		Attributes map[string]string `json:"Attributes"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	cfg, aerr := sqsApplyAttrs(qu.cfg, in.Attributes)
-	if aerr != nil {
-		return nil, aerr
-	}
-	qu.cfg = cfg
-	qu.modified = s.now()
-	return nil, nil
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		cfg, aerr := sqsApplyAttrs(qu.cfg, in.Attributes)
+		if aerr != nil {
+			return nil, aerr
+		}
+		qu.cfg = cfg
+		qu.modified = s.now()
+		return nil, nil
+	})
 }
 
 func (s *Server) sqsListQueues(body []byte) (any, *apiError) {
@@ -127,18 +113,11 @@ func (s *Server) sqsListQueues(body []byte) (any, *apiError) {
 
 func (s *Server) sqsDeleteQueue(body []byte) (any, *apiError) {
 	var in sqsQueueURLRequest
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	delete(s.sqs.queues, qu.name)
-	qu.wakeLocked() // long polls on it then report QueueDoesNotExist
-	return nil, nil
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		delete(s.sqs.queues, qu.name)
+		qu.wakeLocked() // long polls on it then report QueueDoesNotExist
+		return nil, nil
+	})
 }
 
 // sqsPurgeQueue empties a queue. AWS allows one purge per 60 s
@@ -146,20 +125,13 @@ func (s *Server) sqsDeleteQueue(body []byte) (any, *apiError) {
 // waits.
 func (s *Server) sqsPurgeQueue(body []byte) (any, *apiError) {
 	var in sqsQueueURLRequest
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	for _, m := range qu.msgs {
-		qu.forgetLocked(m)
-	}
-	qu.msgs = nil
-	return nil, nil
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		for _, m := range qu.msgs {
+			qu.forgetLocked(m)
+		}
+		qu.msgs = nil
+		return nil, nil
+	})
 }
 
 // sqsValidBody applies AWS's rules on message bodies: present, and only the
@@ -213,20 +185,13 @@ func (s *Server) sqsSendMessage(body []byte) (any, *apiError) {
 		MessageBody  string `json:"MessageBody"`
 		DelaySeconds *int   `json:"DelaySeconds"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := qu.sendOneLocked(in.MessageBody, in.DelaySeconds, s.now())
-	if aerr != nil {
-		return nil, aerr
-	}
-	return sqsSendResult{MessageId: m.id, MD5OfMessageBody: m.md5}, nil
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		m, aerr := qu.sendOneLocked(in.MessageBody, in.DelaySeconds, s.now())
+		if aerr != nil {
+			return nil, aerr
+		}
+		return sqsSendResult{MessageId: m.id, MD5OfMessageBody: m.md5}, nil
+	})
 }
 
 // deleteLocked deletes the message a receipt handle names. Any handle the
@@ -257,17 +222,10 @@ func (s *Server) sqsDeleteMessage(body []byte) (any, *apiError) {
 		QueueUrl      string `json:"QueueUrl"`
 		ReceiptHandle string `json:"ReceiptHandle"`
 	}
-	if aerr := decode(body, &in); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	qu, aerr := s.sqs.lookupLocked(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	qu.sweepLocked(s.now())
-	return nil, qu.deleteLocked(in.ReceiptHandle)
+	return s.withQueue(body, &in, &in.QueueUrl, func(qu *sqsQueue) (any, *apiError) {
+		qu.sweepLocked(s.now())
+		return nil, qu.deleteLocked(in.ReceiptHandle)
+	})
 }
 
 // sqsChangeMessageVisibility sets when a received message becomes visible

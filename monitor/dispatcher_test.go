@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // captureNotifier records what the dispatcher delivers; fail makes the
@@ -55,19 +57,6 @@ func (c *captureNotifier) snapshot() ([]Finding, []Receipt, []Summary) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Finding(nil), c.alerts...), append([]Receipt(nil), c.updates...), append([]Summary(nil), c.summaries...)
-}
-
-// testClock is a settable clock for the dispatcher.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 func TestDispatcherSummaryCountsIncidentsNotPolls(t *testing.T) {
@@ -166,7 +155,7 @@ func failure(job, event string, code int) Finding {
 }
 
 func TestDispatcherStormRollsUp(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	n := &captureNotifier{}
 	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
 		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }})
@@ -224,7 +213,7 @@ func TestDispatcherStormRollsUp(t *testing.T) {
 }
 
 func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
-	clk := &testClock{t: time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	n := &captureNotifier{}
 	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now,
 		StormPolicy: func(string, string) (int, time.Duration) { return 1, time.Minute }})

@@ -15,26 +15,8 @@ import (
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
-
-// schedClock is a settable clock the simulator reads from its handlers.
-type schedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *schedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *schedClock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
 
 // schedNotes records summary notes.
 type schedNotes struct{ notes []string }
@@ -65,7 +47,7 @@ type schedSuccess map[string]time.Time
 
 func (f schedSuccess) LastSuccess(cluster, job string) time.Time { return f[cluster+"|"+job] }
 
-func startSchedSim(t *testing.T, clock *schedClock) (*awssim.Server, *ecs.Client, *eventbridge.Client, *scheduler.Client) {
+func startSchedSim(t *testing.T, clock *testkit.Clock) (*awssim.Server, *ecs.Client, *eventbridge.Client, *scheduler.Client) {
 	t.Helper()
 	s := awssim.New(awssim.Options{Now: clock.Now})
 	if err := s.Start(); err != nil {
@@ -85,7 +67,7 @@ func startSchedSim(t *testing.T, clock *schedClock) (*awssim.Server, *ecs.Client
 // checks every minute.
 func TestScheduleDay(t *testing.T) {
 	ctx := context.Background()
-	clock := &schedClock{t: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC))
 	sim, ecsc, eb, sc := startSchedSim(t, clock)
 	clusterARN := sim.CreateCluster("batch")
 	for _, f := range []string{"report", "cleanup"} {

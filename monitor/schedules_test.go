@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // TestSchedulesDiscovery discovers a Scheduler schedule in a non-default
@@ -17,7 +18,7 @@ import (
 // configured schedule; a deletion and a failed refresh.
 func TestSchedulesDiscovery(t *testing.T) {
 	ctx := context.Background()
-	clock := &schedClock{t: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC))
 	sim, _, eb, sc := startSchedSim(t, clock)
 	sim.CreateCluster("batch")
 	sim.PutSchedule(awssim.ScheduleSpec{Name: "etl", Group: "team-a", Expr: "cron(30 3 * * ? *)", Timezone: "Asia/Tokyo",

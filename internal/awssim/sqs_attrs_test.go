@@ -56,7 +56,7 @@ func TestSQSGetQueueAttributesCounts(t *testing.T) {
 
 	// The delayed message becomes visible with the clock; the received one
 	// after its 45 s.
-	clock.Advance(60 * time.Second)
+	clock.Add(60 * time.Second)
 	a = get(types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible)
 	if a["ApproximateNumberOfMessages"] != "5" || a["ApproximateNumberOfMessagesNotVisible"] != "0" {
 		t.Errorf("after 60 s: %v", a)
@@ -75,11 +75,11 @@ func TestSQSDelayAndRetention(t *testing.T) {
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 0 {
 		t.Fatal("delayed message received at once")
 	}
-	clock.Advance(10 * time.Second)
+	clock.Add(10 * time.Second)
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 1 {
 		t.Fatal("message not received after the queue's delay")
 	}
-	clock.Advance(110 * time.Second) // 120 s after sending: expired
+	clock.Add(110 * time.Second) // 120 s after sending: expired
 	if got := s.Messages(url); len(got) != 0 {
 		t.Fatalf("expired messages kept: %v", got)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,31 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
-
-// sqsClock is an injectable clock for visibility timeouts and delays.
-type sqsClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sqsClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sqsClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // newSQSTest starts a simulator on an injected clock and returns it with a
 // real SDK client pointed at it.
-func newSQSTest(t *testing.T) (*Server, *sqs.Client, *sqsClock) {
+func newSQSTest(t *testing.T) (*Server, *sqs.Client, *testkit.Clock) {
 	t.Helper()
-	clock := &sqsClock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	s := New(Options{Now: clock.Now})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
@@ -158,11 +140,11 @@ func TestSQSVisibilityTimeout(t *testing.T) {
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 0 {
 		t.Fatalf("message visible while in flight: %v", sqsBodies(got))
 	}
-	clock.Advance(29 * time.Second)
+	clock.Add(29 * time.Second)
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 0 {
 		t.Fatalf("message visible before its timeout: %v", sqsBodies(got))
 	}
-	clock.Advance(2 * time.Second)
+	clock.Add(2 * time.Second)
 	second := sqsRecv(t, c, url, 1, nil)
 	if len(second) != 1 || second[0].Attributes["ApproximateReceiveCount"] != "2" {
 		t.Fatalf("second receive: %+v", second)
@@ -176,9 +158,9 @@ func TestSQSVisibilityTimeout(t *testing.T) {
 	}
 
 	// A per-request VisibilityTimeout overrides the queue's.
-	clock.Advance(31 * time.Second)
+	clock.Add(31 * time.Second)
 	sqsRecv(t, c, url, 1, func(in *sqs.ReceiveMessageInput) { in.VisibilityTimeout = 5 })
-	clock.Advance(6 * time.Second)
+	clock.Add(6 * time.Second)
 	third := sqsRecv(t, c, url, 1, nil)
 	if len(third) != 1 {
 		t.Fatal("message still hidden after the 5 s override")
@@ -220,11 +202,11 @@ func TestSQSChangeMessageVisibility(t *testing.T) {
 	if err := change(msgs[0].ReceiptHandle, 300); err != nil {
 		t.Fatal(err)
 	}
-	clock.Advance(299 * time.Second) // the default 30 s no longer applies
+	clock.Add(299 * time.Second) // the default 30 s no longer applies
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 0 {
 		t.Fatalf("visible before the extended timeout: %v", sqsBodies(got))
 	}
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	if got := sqsRecv(t, c, url, 1, nil); len(got) != 1 {
 		t.Fatal("not visible after the extended timeout")
 	}

@@ -1,42 +1,22 @@
 package awssim
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
-// simClock is a settable clock for Options.Now; the server reads it from
-// its handler goroutines, hence the mutex.
-type simClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newSimClock() *simClock {
-	return &simClock{t: time.Date(2026, 3, 9, 1, 0, 2, 481_000_000, time.UTC)}
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *simClock) Add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
+func newSimClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 3, 9, 1, 0, 2, 481_000_000, time.UTC))
 }
 
 // startSim starts a simulator on 127.0.0.1 with an injected clock and
 // closes it when the test ends.
-func startSim(t testing.TB, clock *simClock) *Server {
+func startSim(t testing.TB, clock *testkit.Clock) *Server {
 	t.Helper()
 	s := New(Options{Now: clock.Now})
 	if err := s.Start(); err != nil {

@@ -1,32 +1,14 @@
 package health
 
 import (
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
-// fakeClock is a settable clock, locked because the HTTP tests read it from
-// the server's goroutines.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func loopByName(t *testing.T, st Status, name string) LoopStatus {
@@ -41,7 +23,7 @@ func loopByName(t *testing.T, st Status, name string) LoopStatus {
 }
 
 func TestEmptyRegistryIsHealthyAndReady(t *testing.T) {
-	st := NewRegistry(newClock().now).Snapshot()
+	st := NewRegistry(newClock().Now).Snapshot()
 	if !st.Healthy || !st.Ready || len(st.Loops) != 0 {
 		t.Fatalf("empty registry: got %+v, want healthy, ready, no loops", st)
 	}
@@ -49,23 +31,23 @@ func TestEmptyRegistryIsHealthyAndReady(t *testing.T) {
 
 func TestLoopStallsAfterThreeIntervalsPlusSlack(t *testing.T) {
 	clk := newClock()
-	r := NewRegistry(clk.now)
+	r := NewRegistry(clk.Now)
 	poll := r.Register("poll/cron", 30*time.Second)
 	allowance := 3*30*time.Second + beatSlack
 
 	// Before any beat the allowance runs from registration.
-	clk.advance(allowance)
+	clk.Add(allowance)
 	if st := r.Snapshot(); !st.Healthy {
 		t.Fatalf("at exactly the allowance since registration: unhealthy %+v", st)
 	}
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	if st := r.Snapshot(); st.Healthy || loopByName(t, st, "poll/cron").Healthy {
 		t.Fatalf("1s past the allowance without a beat: still healthy %+v", st)
 	}
 
 	// A beat revives it and moves the deadline.
 	poll.Beat()
-	beatAt := clk.now()
+	beatAt := clk.Now()
 	st := r.Snapshot()
 	ls := loopByName(t, st, "poll/cron")
 	if !st.Healthy || !ls.LastBeat.Equal(beatAt) || !ls.Deadline.Equal(beatAt.Add(allowance)) {
@@ -74,7 +56,7 @@ func TestLoopStallsAfterThreeIntervalsPlusSlack(t *testing.T) {
 	if ls.Interval != "30s" {
 		t.Fatalf("interval rendered %q, want 30s", ls.Interval)
 	}
-	clk.advance(allowance + time.Second)
+	clk.Add(allowance + time.Second)
 	if r.Snapshot().Healthy {
 		t.Fatal("stalled after the last beat: still healthy")
 	}
@@ -82,10 +64,10 @@ func TestLoopStallsAfterThreeIntervalsPlusSlack(t *testing.T) {
 
 func TestOneStalledLoopMakesRegistryUnhealthy(t *testing.T) {
 	clk := newClock()
-	r := NewRegistry(clk.now)
+	r := NewRegistry(clk.Now)
 	fast := r.Register("events", 20*time.Second)
 	r.Register("summary", 15*time.Minute)
-	clk.advance(5 * time.Minute)
+	clk.Add(5 * time.Minute)
 	fast.Beat()
 	st := r.Snapshot()
 	// events: 3*20s+10s = 70s allowance, beat just now -> healthy.
@@ -93,7 +75,7 @@ func TestOneStalledLoopMakesRegistryUnhealthy(t *testing.T) {
 	if !st.Healthy {
 		t.Fatalf("both within allowance: %+v", st)
 	}
-	clk.advance(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	st = r.Snapshot()
 	if st.Healthy {
 		t.Fatal("events loop silent for 2m with a 70s allowance: registry still healthy")
@@ -108,7 +90,7 @@ func TestOneStalledLoopMakesRegistryUnhealthy(t *testing.T) {
 
 func TestReadyNeedsEveryLoop(t *testing.T) {
 	clk := newClock()
-	r := NewRegistry(clk.now)
+	r := NewRegistry(clk.Now)
 	a := r.Register("poll/a", time.Minute)
 	b := r.Register("poll/b", time.Minute)
 	if r.Snapshot().Ready {
@@ -127,7 +109,7 @@ func TestReadyNeedsEveryLoop(t *testing.T) {
 		t.Fatal("not ready after every loop reported Ready")
 	}
 	// Ready is sticky: later failed cycles do not un-ready the daemon.
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	b.Beat()
 	if !r.Snapshot().Ready {
 		t.Fatal("Beat after Ready cleared readiness")

@@ -29,7 +29,7 @@ func get(t *testing.T, h http.Handler, path string) (int, Status) {
 
 func TestHandlerCodesFollowState(t *testing.T) {
 	clk := newClock()
-	r := NewRegistry(clk.now)
+	r := NewRegistry(clk.Now)
 	l := r.Register("poll/cron", 10*time.Second)
 	h := r.Handler()
 
@@ -41,11 +41,11 @@ func TestHandlerCodesFollowState(t *testing.T) {
 	}
 	l.Ready()
 	code, st := get(t, h, "/readyz")
-	if code != http.StatusOK || len(st.Loops) != 1 || st.Loops[0].Name != "poll/cron" || !st.Loops[0].LastBeat.Equal(clk.now()) {
+	if code != http.StatusOK || len(st.Loops) != 1 || st.Loops[0].Name != "poll/cron" || !st.Loops[0].LastBeat.Equal(clk.Now()) {
 		t.Fatalf("after Ready /readyz = %d %+v", code, st)
 	}
 
-	clk.advance(41 * time.Second) // allowance 3*10s+10s = 40s
+	clk.Add(41 * time.Second) // allowance 3*10s+10s = 40s
 	if code, st := get(t, h, "/healthz"); code != http.StatusServiceUnavailable || st.Healthy {
 		t.Fatalf("stalled /healthz = %d %+v, want 503", code, st)
 	}
@@ -56,7 +56,7 @@ func TestHandlerCodesFollowState(t *testing.T) {
 }
 
 func TestHandlerRejectsOtherPathsAndMethods(t *testing.T) {
-	h := NewRegistry(newClock().now).Handler()
+	h := NewRegistry(newClock().Now).Handler()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusNotFound {
@@ -94,7 +94,7 @@ func serve(t *testing.T, r *Registry) (string, func() error) {
 
 func TestCheckAgainstRealListener(t *testing.T) {
 	clk := newClock()
-	r := NewRegistry(clk.now)
+	r := NewRegistry(clk.Now)
 	r.Register("events", 20*time.Second)
 	addr, stop := serve(t, r)
 
@@ -110,7 +110,7 @@ func TestCheckAgainstRealListener(t *testing.T) {
 		t.Fatalf("Check(0.0.0.0:%s) = %v", port, err)
 	}
 
-	clk.advance(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	err := Check(context.Background(), addr)
 	if err == nil || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), `"events"`) {
 		t.Fatalf("stalled daemon: Check = %v, want a 503 error naming the events loop", err)

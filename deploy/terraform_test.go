@@ -43,8 +43,8 @@ func TestEventWiring(t *testing.T) {
 	}
 
 	q := oneBlock(t, bodies, "resource", "aws_sqs_queue", "events")
-	if got := jsonencodeField(t, q.Body, "redrive_policy", "maxReceiveCount"); got != "20" {
-		t.Errorf("redrive maxReceiveCount = %s, want 20 (room for a Slack outage)", got)
+	if got := jsonencodeField(t, q.Body, "redrive_policy", "maxReceiveCount"); got != "60" {
+		t.Errorf("redrive maxReceiveCount = %s, want 60 (room for a Slack outage)", got)
 	}
 	if got := jsonencodeField(t, q.Body, "redrive_policy", "deadLetterTargetArn"); got != "aws_sqs_queue.events_dlq.arn" {
 		t.Errorf("redrive deadLetterTargetArn = %s, want aws_sqs_queue.events_dlq.arn", got)

@@ -123,8 +123,9 @@ func (e *Events) keepHidden(ctx context.Context, m sqstypes.Message) (stop func(
 }
 
 // retryVisibility is how long a message whose alert failed stays hidden:
-// 10s, 20s, 40s... by receive count, capped by the queue's visibility
-// timeout (default 5m), so a Slack outage does not spin the queue.
+// 10s, 20s, 40s... by receive count, capped by the configured visibility
+// timeout (5m when unset), so a Slack outage does not spin the queue. The
+// queue's maxReceiveCount must leave room for an outage (deploy/ sets 60).
 func retryVisibility(m sqstypes.Message, limit time.Duration) time.Duration {
 	if limit <= 0 {
 		limit = defaultRetryCap

@@ -24,11 +24,11 @@ resource "aws_sqs_queue" "events" {
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.events_dlq.arn
-    # Failed Slack deliveries use up receives too (the daemon backs off
-    # 10s, 20s, 40s ... up to the visibility timeout), so 20 receives ride
-    # out about an hour of Slack outage; malformed events still reach the
-    # DLQ after 20 quick receives.
-    maxReceiveCount = 20
+    # Failed Slack deliveries use up receives too: the daemon hides such a
+    # message for 10s, 20s, 40s, then its visibility_timeout (60s by
+    # default) per receive, so 60 receives ride out about an hour of Slack
+    # outage. A malformed event reaches the DLQ after the same hour.
+    maxReceiveCount = 60
   })
 
   tags = local.tags

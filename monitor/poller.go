@@ -71,15 +71,9 @@ func NewPoller(o PollerOptions) *Poller {
 	return &Poller{o: o, tracker: NewTracker(o.Cluster.RenotifyInterval.Duration)}
 }
 
-// Run polls at once and then every poll interval until ctx is cancelled.
-func (p *Poller) Run(ctx context.Context) error {
-	p.PollAndReport(ctx)
-	return p.Loop(ctx)
-}
-
 // Loop polls every poll interval, the first time one interval from now,
-// until ctx is cancelled. (The daemon makes the first poll itself, to
-// report permission problems at start-up.)
+// until ctx is cancelled. The first poll is the caller's (PollAndReport):
+// the daemon makes it at start-up, to report permission problems at once.
 func (p *Poller) Loop(ctx context.Context) error {
 	interval := p.o.Cluster.PollInterval.Duration
 	if interval <= 0 {

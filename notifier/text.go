@@ -167,14 +167,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// formatClock is a short time of day for summaries.
-func formatClock(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("15:04 UTC")
-}
-
 // formatDuration rounds to the second; sub-second precision is noise for
 // cron jobs.
 func formatDuration(d time.Duration) string {

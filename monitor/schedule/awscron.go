@@ -39,8 +39,7 @@ func yearField() field    { return field{"year", minAWSYear, maxAWSYear, "", tru
 // bitset holds values min..min+255 of a field, indexed by value-min.
 type bitset [4]uint64
 
-func (b *bitset) set(i int)     { b[i/64] |= 1 << uint(i%64) }
-func (b bitset) has(i int) bool { return b[i/64]&(1<<uint(i%64)) != 0 }
+func (b *bitset) set(i int) { b[i/64] |= 1 << uint(i%64) }
 
 // parseAWSCron parses the six fields inside cron(...).
 func parseAWSCron(expr, inner string, loc *time.Location) (*calendar, error) {

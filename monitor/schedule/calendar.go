@@ -145,11 +145,6 @@ type yearSet struct {
 	bits [4]uint64
 }
 
-func (s *yearSet) add(y int) {
-	i := y - minAWSYear
-	s.bits[i/64] |= 1 << uint(i%64)
-}
-
 func (s *yearSet) has(y int) bool {
 	if y < minAWSYear || y > maxAWSYear {
 		return false

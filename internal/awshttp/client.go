@@ -1,11 +1,10 @@
-// Package awshttp provides the HTTP client the daemon gives aws-sdk-go-v2.
+// Package awshttp holds the one fix the daemon applies to aws-sdk-go-v2's
+// HTTP client.
 package awshttp
 
 import (
 	"io"
 	"net/http"
-
-	smithyhttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Doer is the SDK's HTTP client interface (aws.HTTPClient).
@@ -13,18 +12,7 @@ type Doer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Wrap returns c with the fix described at Client. Use it on a loaded
-// aws.Config's HTTPClient, after the SDK has applied AWS_CA_BUNDLE (which
-// it can only apply to its own BuildableClient).
-func Wrap(c Doer) Doer {
-	return doerFunc(func(r *http.Request) (*http.Response, error) { return c.Do(hideWriterTo(r)) })
-}
-
-type doerFunc func(*http.Request) (*http.Response, error)
-
-func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
-
-// Client returns the SDK's default transport with one fix.
+// Wrap returns c, sending every request body as a plain reader.
 //
 // Why: smithy-go closes the request body as soon as the response headers
 // arrive, and its closed body's WriteTo returns io.EOF. net/http, after
@@ -36,16 +24,16 @@ func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 // network connection"). The SDK's retryer would retry it, but it wastes a
 // call and makes call counts lie. Hiding WriterTo makes net/http use Read,
 // whose EOF it treats as the end of the body.
-func Client() *http.Client {
-	base := smithyhttp.NewBuildableClient().GetTransport()
-	return &http.Client{Transport: readOnlyBodyTransport{base: base}}
+//
+// Wrap a loaded aws.Config's HTTPClient, after the SDK has applied
+// AWS_CA_BUNDLE (which it can only apply to its own BuildableClient).
+func Wrap(c Doer) Doer {
+	return doerFunc(func(r *http.Request) (*http.Response, error) { return c.Do(hideWriterTo(r)) })
 }
 
-type readOnlyBodyTransport struct{ base http.RoundTripper }
+type doerFunc func(*http.Request) (*http.Response, error)
 
-func (t readOnlyBodyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	return t.base.RoundTrip(hideWriterTo(r))
-}
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 // hideWriterTo returns r with a body that offers only Read and Close.
 func hideWriterTo(r *http.Request) *http.Request {

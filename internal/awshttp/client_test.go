@@ -8,25 +8,25 @@ import (
 	"testing"
 )
 
-// TestHTTPClientHidesWriterTo checks the workaround HTTPClient exists for:
-// the transport below it must see a body without WriteTo, and the
-// caller's request must stay untouched.
-func TestHTTPClientHidesWriterTo(t *testing.T) {
+// TestWrapHidesWriterTo checks the workaround Wrap exists for: the client
+// below it must see a body without WriteTo, and the caller's request must
+// stay untouched.
+func TestWrapHidesWriterTo(t *testing.T) {
 	var seen io.Reader
-	rt := readOnlyBodyTransport{base: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+	c := Wrap(doerFunc(func(r *http.Request) (*http.Response, error) {
 		seen = r.Body
 		b, err := io.ReadAll(r.Body)
 		if err != nil || string(b) != "payload" {
 			t.Errorf("body read = %q, %v", b, err)
 		}
 		return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
-	})}
+	}))
 	req := httptest.NewRequest("POST", "http://127.0.0.1/", bytes.NewReader([]byte("payload")))
 	orig := req.Body
 	if _, ok := orig.(io.WriterTo); !ok {
 		t.Fatalf("test premise: %T should implement io.WriterTo", orig)
 	}
-	if _, err := rt.RoundTrip(req); err != nil {
+	if _, err := c.Do(req); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := seen.(io.WriterTo); ok {
@@ -36,7 +36,3 @@ func TestHTTPClientHidesWriterTo(t *testing.T) {
 		t.Errorf("caller's request body was replaced")
 	}
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -1,12 +1,12 @@
 package awssim
 
 import (
-	"net/http"
+	smithyhttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awshttp"
 )
 
-// HTTPClient returns the HTTP client the daemon itself uses with
-// aws-sdk-go-v2 (see awshttp.Client for the transport bug it avoids), for
-// tests that build SDK clients pointed at the simulator by hand.
-func HTTPClient() *http.Client { return awshttp.Client() }
+// HTTPClient returns the HTTP client the daemon itself gives aws-sdk-go-v2
+// (the SDK's default, wrapped by awshttp.Wrap for the transport bug it
+// avoids), for tests that build SDK clients pointed at the simulator.
+func HTTPClient() awshttp.Doer { return awshttp.Wrap(smithyhttp.NewBuildableClient()) }

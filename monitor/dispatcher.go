@@ -14,6 +14,7 @@ import (
 // DispatcherOptions configures a Dispatcher. Nil Metrics, Logger and Now
 // become a no-op, a discarding logger and time.Now.
 type DispatcherOptions struct {
+	// Notifier delivers alerts and summaries; nil: the log only.
 	Notifier Notifier
 	Metrics  Metrics
 	Logger   *slog.Logger
@@ -112,9 +113,7 @@ func immediate(f Finding) bool {
 // when it is immediate. It never blocks: when the queue is full the alert
 // is dropped, logged and counted.
 func (d *Dispatcher) Handle(f Finding) {
-	d.log.Log(context.Background(), levelOf(f), f.Message,
-		"kind", f.Kind, "transition", f.Transition, "severity", f.Severity,
-		"cluster", f.Cluster, "job", f.Job, "value", f.Value, "limit", f.Limit)
+	d.logFinding(f)
 	d.mu.Lock()
 	d.win.add(f)
 	key := f.Key()
@@ -138,6 +137,22 @@ func (d *Dispatcher) Handle(f Finding) {
 		d.o.Metrics.Count("alerts.dropped", 1, []string{"kind:" + string(f.Kind)})
 		d.log.Error("alert queue full; alert dropped", "kind", f.Kind, "cluster", f.Cluster, "job", f.Job)
 	}
+}
+
+// logFinding writes every finding the dispatcher is handed as one log
+// line, whatever the notifier: the log is the audit trail, and with no
+// Slack configured it is the only place findings go.
+func (d *Dispatcher) logFinding(f Finding) {
+	attrs := []any{"kind", f.Kind, "transition", f.Transition, "severity", f.Severity,
+		"cluster", f.Cluster, "job", f.Job, "value", f.Value, "limit", f.Limit}
+	if f.Failure != nil {
+		attrs = append(attrs, "cause", f.Cause, "container", f.Container, "reason", f.Reason,
+			"stopped_reason", f.StoppedReason, "tasks", f.Tasks)
+		if f.ExitCode != nil {
+			attrs = append(attrs, "exit_code", *f.ExitCode)
+		}
+	}
+	d.log.Log(context.Background(), levelOf(f), f.Message, attrs...)
 }
 
 func levelOf(f Finding) slog.Level {
@@ -312,6 +327,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	if d.o.Notifier == nil {
+		d.log.Info("summary", "from", s.From, "to", s.To, "clusters", s.Clusters)
 		return nil
 	}
 	if err := d.o.Notifier.Summarize(ctx, s); err != nil {

@@ -1,9 +1,12 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -278,6 +281,26 @@ func TestImmediate(t *testing.T) {
 	for _, c := range cases {
 		if got := immediate(Finding{Kind: c.kind, Transition: c.tr}); got != c.want {
 			t.Errorf("immediate(%s %s) = %v, want %v", c.kind, c.tr, got, c.want)
+		}
+	}
+}
+
+// With no notifier the log is where findings go: every alert, failures
+// included, and the summary, each once.
+func TestDispatcherWithoutNotifierLogs(t *testing.T) {
+	var buf bytes.Buffer
+	d := NewDispatcher(DispatcherOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), SendEmpty: true})
+	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityWarning, Transition: Opened, Cluster: "cron", Message: "cluster cron has 41 of 50 tasks"})
+	if err := d.DeliverFailure(t.Context(), failure("etl", "e1", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.FlushSummary(t.Context(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	logs := buf.String()
+	for _, want := range []string{`"msg":"cluster cron has 41 of 50 tasks"`, `"level":"ERROR"`, `"exit_code":3`, `"msg":"summary"`} {
+		if strings.Count(logs, want) != 1 {
+			t.Errorf("log has %d of %s, want 1:\n%s", strings.Count(logs, want), want, logs)
 		}
 	}
 }

@@ -44,6 +44,7 @@ var errRollupNotDelivered = errors.New("storm roll-up not delivered")
 // message stays on the queue). The caller records the run itself
 // (RecordRun) once this returns nil.
 func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
+	d.logFinding(f)
 	now := d.o.Now()
 	key := f.Key()
 	member := f.Cluster + "|" + strings.Join(f.Tasks, ",")

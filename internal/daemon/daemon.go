@@ -98,7 +98,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		n = s
 		d.notifiers = append(d.notifiers, "slack")
 	default:
-		n = notifier.NewLog(o.Logger)
+		// The dispatcher logs every finding and, with no notifier, the
+		// summaries too.
 		d.notifiers = append(d.notifiers, "log")
 	}
 

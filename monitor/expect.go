@@ -291,7 +291,7 @@ func (s *Schedules) missed(e *expected, now time.Time) (Observation, bool) {
 	}
 	return Observation{
 		Kind: KindMissedRun, Severity: SeverityCritical, Cluster: s.o.Cluster.Name, Region: s.o.Cluster.Region,
-		Job: e.job.Name, Value: 1, Route: s.route(e.job.Name),
+		Job: e.job.Name, Value: 1, Route: s.o.Jobs.Named(e.job.Name).Route,
 		Message: fmt.Sprintf("%s did not start: a run was due at %s (%s, grace %s)",
 			e.job.Name, due.In(e.loc).Format(time.RFC3339), e.job.Expression, e.job.Grace),
 	}, true
@@ -360,7 +360,7 @@ func (s *Schedules) overrun(e *expected, tasks []Task, now time.Time) (Observati
 		// Value counts the overrunning tasks, not minutes: a growing number
 		// would make every check an Updated transition.
 		Job: e.job.Name, Value: len(arns), Limit: int(e.job.MaxDuration / time.Minute), Tasks: arns,
-		Route: s.route(e.job.Name), Message: fmt.Sprintf("%s overran: %s", e.job.Name, reason),
+		Route: s.o.Jobs.Named(e.job.Name).Route, Message: fmt.Sprintf("%s overran: %s", e.job.Name, reason),
 	}, true
 }
 
@@ -377,12 +377,6 @@ func (e *expected) nextStartAfter(created time.Time) time.Time {
 	return e.sched.Next(created.Add(startTolerance))
 }
 
-func (s *Schedules) route(job string) Route {
-	if cfg, ok := s.o.Jobs.ByName(job); ok {
-		return Route{Channel: cfg.SlackChannel, Mention: cfg.Mention}
-	}
-	return Route{}
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

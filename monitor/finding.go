@@ -85,7 +85,9 @@ type Finding struct {
 }
 
 // Key identifies the incident a finding belongs to.
-func (f Finding) Key() string { return string(f.Kind) + "|" + f.Cluster + "|" + f.Job }
+func (f Finding) Key() string { return incidentKey(f.Kind, f.Cluster, f.Job) }
+
+func incidentKey(k Kind, cluster, job string) string { return string(k) + "|" + cluster + "|" + job }
 
 // Failure describes why one task run failed.
 type Failure struct {

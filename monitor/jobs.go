@@ -69,6 +69,14 @@ func (j *Jobs) Resolve(t Task) JobRef {
 	return j.ref(name, config.Job{}, false)
 }
 
+// Named returns the settings that apply to the job of this name, whether
+// or not it is configured (unconfigured jobs get the cluster's and the
+// [events] defaults).
+func (j *Jobs) Named(name string) JobRef {
+	job, ok := j.ByName(name)
+	return j.ref(name, job, ok)
+}
+
 // ByName returns the configured job with this display name, if any.
 func (j *Jobs) ByName(name string) (config.Job, bool) {
 	if job, ok := j.byRule[name]; ok {

@@ -22,7 +22,7 @@ type Observation struct {
 	Route    Route
 }
 
-func (o Observation) key() string { return string(o.Kind) + "|" + o.Cluster + "|" + o.Job }
+func (o Observation) key() string { return incidentKey(o.Kind, o.Cluster, o.Job) }
 
 // incident is an open condition: it opened when first observed, keeps its
 // peak and every task involved, and resolves when no longer observed.

@@ -220,25 +220,16 @@ func drainTimeout(cfg *config.Config) time.Duration {
 	return t / 3
 }
 
-// stormPolicy gives each job its storm threshold and window: the job's own
-// settings, else the [events] defaults.
+// stormPolicy gives each job its storm threshold and window, as its
+// JobRef resolves them (the job's own settings, else the [events] ones).
 func stormPolicy(jobs map[string]*monitor.Jobs, ev config.Events) func(cluster, job string) (int, time.Duration) {
 	return func(cluster, job string) (int, time.Duration) {
-		threshold, window := ev.StormThreshold, ev.StormWindow.Duration
-		if js := jobs[cluster]; js != nil {
-			if j, ok := js.ByName(job); ok {
-				if j.StormThreshold > 0 {
-					threshold = j.StormThreshold
-				}
-				if j.StormWindow.Duration > 0 {
-					window = j.StormWindow.Duration
-				}
-			}
+		js := jobs[cluster]
+		if js == nil {
+			return ev.StormThreshold, ev.StormWindow.Duration
 		}
-		if window <= 0 {
-			window = time.Minute
-		}
-		return threshold, window
+		r := js.Named(job)
+		return r.StormThreshold, r.StormWindow
 	}
 }
 

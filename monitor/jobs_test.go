@@ -1,0 +1,47 @@
+package monitor
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+)
+
+func TestJobIdentity(t *testing.T) {
+	two, zero := 2, 0
+	jobs := NewJobs(config.Cluster{
+		Name: "cron", MaxConcurrent: 1, Sidecars: []string{"log-router"},
+		Jobs: []config.Job{
+			{Rule: "billing-batch-daily", MaxConcurrent: &two, SlackChannel: "#billing", StormThreshold: 3},
+			{Rule: "gold-coast-data-lake-export"}, // cut to 36 characters in startedBy
+			{Family: "nightly-report", MaxConcurrent: &zero, Mention: "<!here>"},
+		},
+	}, config.Events{StormThreshold: 5, StormWindow: config.Duration{Duration: time.Minute}})
+	def := "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/"
+	cases := []struct {
+		name string
+		task Task
+		want string
+		max  int
+	}{
+		{"configured rule", Task{StartedBy: "events-rule/billing-batch-daily", TaskDefinitionARN: def + "billing:3"}, "billing-batch-daily", 2},
+		{"truncated schedule name", Task{StartedBy: "chronos-schedule/gold-coast-data-lak"}, "gold-coast-data-lake-export", 1},
+		{"configured family wins over an unknown rule", Task{StartedBy: "events-rule/other", Group: "family:nightly-report"}, "nightly-report", 0},
+		{"unconfigured rule", Task{StartedBy: "events-rule/sync-hourly", TaskDefinitionARN: def + "sync:1"}, "sync-hourly", 1},
+		{"group family", Task{Group: "family:etl", TaskDefinitionARN: def + "other:1"}, "etl", 1},
+		{"task definition family", Task{TaskDefinitionARN: def + "etl:9"}, "etl", 1},
+		{"short startedBy is not a prefix match", Task{StartedBy: "events-rule/billing"}, "billing", 1},
+	}
+	for _, c := range cases {
+		got := jobs.Resolve(c.task)
+		if got.Name != c.want || got.MaxConcurrent != c.max {
+			t.Errorf("%s: job %q max %d, want %q max %d", c.name, got.Name, got.MaxConcurrent, c.want, c.max)
+		}
+	}
+	if r := jobs.Named("billing-batch-daily"); r.Route.Channel != "#billing" || r.StormThreshold != 3 || r.StormWindow != time.Minute {
+		t.Errorf("Named(billing-batch-daily) = %+v, want its channel, its threshold, the default window", r)
+	}
+	if r := jobs.Named("unknown"); r.Configured || r.StormThreshold != 5 || r.MaxConcurrent != 1 || len(r.Sidecars) != 1 {
+		t.Errorf("Named(unknown) = %+v, want the cluster and [events] defaults", r)
+	}
+}

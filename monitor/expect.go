@@ -377,7 +377,6 @@ func (e *expected) nextStartAfter(created time.Time) time.Time {
 	return e.sched.Next(created.Add(startTolerance))
 }
 
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -17,7 +17,6 @@ import (
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/demo"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/health"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor/schedule"
 )
 
 const usage = `usage: ecs-cron-monitor <command> [flags]
@@ -97,14 +96,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		fmt.Fprintln(stdout, "ecs-cron-monitor", version)
 		return nil
 	case "validate":
-		cfg, err := loadConfig(*configPath, lookupEnv)
+		cfg, err := config.Load(*configPath, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
 		fmt.Fprintf(stdout, "%s: ok (%d clusters)\n", cfg.File, len(cfg.Clusters))
 		return nil
 	case "healthcheck":
-		cfg, err := loadConfig(*configPath, lookupEnv)
+		cfg, err := config.Load(*configPath, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -113,13 +112,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		}
 		return nil
 	case "once":
-		cfg, err := loadConfig(*configPath, lookupEnv)
+		cfg, err := config.Load(*configPath, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
 		return once(ctx, cfg, logger, *output, stdout)
 	case "run":
-		cfg, err := loadConfig(*configPath, lookupEnv)
+		cfg, err := config.Load(*configPath, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -155,35 +154,6 @@ func runBounded(ctx context.Context, run func(context.Context) error, timeout ti
 	case <-t.C:
 		return fmt.Errorf("shutdown did not finish within %s; unfinished work is left to SQS redelivery", timeout)
 	}
-}
-
-// loadConfig loads and validates the configuration, including the job
-// schedules, which the config package leaves to the schedule package.
-func loadConfig(path string, lookupEnv func(string) (string, bool)) (*config.Config, error) {
-	cfg, err := config.Load(path, lookupEnv)
-	if cfg == nil {
-		return nil, err
-	}
-	// The config comes back with its problems so that schedule problems,
-	// which only the schedule package can find, join the same list.
-	problems := config.Problems(err)
-	if err != nil && len(problems) == 0 {
-		return nil, err
-	}
-	for i, c := range cfg.Clusters {
-		for j, job := range c.Jobs {
-			if job.Schedule == "" {
-				continue
-			}
-			if _, perr := schedule.Parse(job.Schedule, job.Timezone); perr != nil {
-				problems = append(problems, cfg.Problemf(fmt.Sprintf("cluster[%d].job[%d].schedule", i, j), "%v", perr))
-			}
-		}
-	}
-	if err := config.JoinProblems(problems); err != nil {
-		return nil, err
-	}
-	return cfg, nil
 }
 
 // once polls every cluster once and prints what it found.

@@ -112,7 +112,8 @@ type Job struct {
 	StormWindow     Duration `toml:"storm_window"`
 	IgnoreExitCodes []int    `toml:"ignore_exit_codes"`
 	ReportSidecars  bool     `toml:"report_sidecars"`
-	// Schedule is checked by the schedule package (via Problemf), not here.
+	// Schedule is an AWS cron()/rate()/at() expression or a robfig spec,
+	// checked with monitor/schedule, the evaluator the daemon runs.
 	Schedule string `toml:"schedule"`
 	Timezone string `toml:"timezone"`
 	// Grace defaults to 5m when Schedule is set.

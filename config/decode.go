@@ -36,7 +36,7 @@ func (d *decoder) decodeStruct(path string, m map[string]any, dst reflect.Value)
 		key := joinKey(path, k)
 		i, ok := fields[k]
 		if !ok {
-			d.problems.add(d.cfg.Problemf(key, "unknown key%s", suggest(k, fields)))
+			d.problems.add(d.cfg.problemf(key, "unknown key%s", suggest(k, fields)))
 			continue
 		}
 		d.decodeValue(key, m[k], dst.Field(i))
@@ -64,7 +64,7 @@ func (d *decoder) decodeValue(key string, v any, dst reflect.Value) {
 			if fromEnv {
 				where = " (after ${VAR} expansion)"
 			}
-			d.problems.add(d.cfg.Problemf(key, `not a valid duration%s: use a number and unit such as "30s", "5m" or "1h30m"`, where))
+			d.problems.add(d.cfg.problemf(key, `not a valid duration%s: use a number and unit such as "30s", "5m" or "1h30m"`, where))
 			return
 		}
 		dst.Set(reflect.ValueOf(Duration{dur}))
@@ -98,7 +98,7 @@ func (d *decoder) decodeValue(key string, v any, dst reflect.Value) {
 			return
 		}
 		if n < math.MinInt32 || n > math.MaxInt32 {
-			d.problems.add(d.cfg.Problemf(key, "integer out of range"))
+			d.problems.add(d.cfg.problemf(key, "integer out of range"))
 			return
 		}
 		dst.SetInt(n)
@@ -133,7 +133,7 @@ func (d *decoder) decodeValue(key string, v any, dst reflect.Value) {
 	default:
 		// A field type the decoder does not know is a programming error in
 		// config.go, not a user mistake; say so plainly.
-		d.problems.add(d.cfg.Problemf(key, "internal error: cannot decode into %s", t))
+		d.problems.add(d.cfg.problemf(key, "internal error: cannot decode into %s", t))
 	}
 }
 
@@ -142,7 +142,7 @@ func (d *decoder) decodeValue(key string, v any, dst reflect.Value) {
 func (d *decoder) expand(key, s string) (out string, fromEnv, ok bool) {
 	out, fromEnv, errs := expand(s, d.lookupEnv)
 	for _, err := range errs {
-		d.problems.add(d.cfg.Problemf(key, "%s", err.Error()))
+		d.problems.add(d.cfg.problemf(key, "%s", err.Error()))
 	}
 	return out, fromEnv, len(errs) == 0
 }
@@ -150,7 +150,7 @@ func (d *decoder) expand(key, s string) (out string, fromEnv, ok bool) {
 // mismatch reports a value of the wrong TOML type. It names the type found,
 // never the value.
 func (d *decoder) mismatch(key, want string, got any) {
-	d.problems.add(d.cfg.Problemf(key, "must be %s, not %s", want, tomlTypeName(got)))
+	d.problems.add(d.cfg.problemf(key, "must be %s, not %s", want, tomlTypeName(got)))
 }
 
 func tomlTypeName(v any) string {

@@ -24,11 +24,8 @@ func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
 // file name used in problems.
 //
 // The error is an errors.Join of *Problem values (see Problems), all of them
-// at once, sorted by line. A syntax error is reported alone, and then the
-// Config is nil. For every other problem the Config is returned too, decoded
-// as far as possible, so that callers can add their own checks with
-// Problemf to the same report; a Config returned with an error must not be
-// used to run.
+// at once, sorted by line; a syntax error is reported alone. With an error
+// the Config is nil.
 func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
 	if lookupEnv == nil {
 		lookupEnv = func(string) (string, bool) { return "", false }
@@ -56,8 +53,8 @@ func Parse(name string, data []byte, lookupEnv func(string) (string, bool)) (*Co
 			problems.add(p)
 		}
 	}
-	if err := JoinProblems(problems); err != nil {
-		return c, err
+	if err := joinProblems(problems); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -82,13 +82,11 @@ func Problems(err error) []*Problem {
 // position is where a key was written.
 type position struct{ line, col int }
 
-// Problemf returns a problem about key (a key path, see above) placed at the
+// problemf returns a problem about key (a key path, see above) placed at the
 // line where key was written, or where its nearest enclosing table was when
-// the key itself is absent (a default that another check rejects). It lets
-// checks that live in other packages, such as schedule expressions, report
-// with the same file and line as the rest. The message must not contain a
-// secret or a value read from the environment.
-func (c *Config) Problemf(key string, format string, args ...any) *Problem {
+// the key itself is absent (a default that another check rejects). The
+// message must not contain a secret or a value read from the environment.
+func (c *Config) problemf(key string, format string, args ...any) *Problem {
 	p := &Problem{File: c.File, Key: key, Msg: fmt.Sprintf(format, args...)}
 	if at, ok := c.lookup(key); ok {
 		p.Line, p.Col = at.line, at.col
@@ -161,16 +159,9 @@ func isBareKey(s string) bool {
 	return true
 }
 
-// JoinProblems sorts problems by file position (problems without a line
-// first) and joins them into one error, nil when there are none. Callers
-// that add their own checks use it to merge them with Parse's:
-//
-//	cfg, err := config.Load(path, lookupEnv)
-//	if cfg == nil { return err } // unreadable file or syntax error
-//	ps := config.Problems(err)
-//	ps = append(ps, cfg.Problemf("cluster[0].job[1].schedule", "..."))
-//	err = config.JoinProblems(ps)
-func JoinProblems(ps []*Problem) error {
+// joinProblems sorts problems by file position (problems without a line
+// first) and joins them into one error, nil when there are none.
+func joinProblems(ps []*Problem) error {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
 		if a.Line != b.Line {

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -126,27 +127,38 @@ func TestProblemfFallsBackToEnclosingTable(t *testing.T) {
 		{"summary.schedule", 0},           // no [summary] at all
 	}
 	for _, tt := range tests {
-		p := c.Problemf(tt.key, "x %d", 1)
+		p := c.problemf(tt.key, "x %d", 1)
 		if p.Line != tt.line || p.Key != tt.key || p.Msg != "x 1" || p.File != "test.toml" {
-			t.Errorf("Problemf(%s) = %+v, want line %d", tt.key, p, tt.line)
+			t.Errorf("problemf(%s) = %+v, want line %d", tt.key, p, tt.line)
 		}
 	}
 }
 
-// The way main adds schedule problems: merged into file order.
-func TestJoinProblemsMergesLaterChecks(t *testing.T) {
-	c, err := parseString(t, cluster+"task_limit = 0\n[[cluster.job]]\nrule = \"r\"\nschedule = \"cron(bad)\"\n", nil)
-	if c == nil {
-		t.Fatal("no config returned alongside validation problems")
+// Schedule expressions are checked with everything else and reported at
+// their line, in file order, without repeating the expression.
+func TestScheduleProblemsJoinTheOthers(t *testing.T) {
+	c, err := parseString(t, cluster+"task_limit = 0\n[[cluster.job]]\nrule = \"r\"\nschedule = \"cron(0 3 * * * *)\"\n", nil)
+	if c != nil {
+		t.Error("config returned alongside problems")
 	}
-	ps := append(Problems(err), c.Problemf("cluster[0].job[0].schedule", "bad schedule"))
-	ps = append(ps, c.Problemf("summary.schedule", "no line"))
-	assertProblems(t, JoinProblems(ps), "test.toml",
-		want{0, "summary.schedule", "no line"},
+	assertProblems(t, err, "test.toml",
 		want{4, "cluster[0].task_limit", "greater than 0"},
-		want{7, "cluster[0].job[0].schedule", "bad schedule"},
+		want{7, "cluster[0].job[0].schedule", "both day-of-month and day-of-week are set"},
 	)
-	if JoinProblems(nil) != nil {
-		t.Error("JoinProblems(nil) != nil")
+	if strings.Contains(err.Error(), "cron(0 3") {
+		t.Errorf("problem repeats the expression: %v", err)
+	}
+}
+
+func TestJoinProblemsSortsByLine(t *testing.T) {
+	c := mustParse(t, cluster+"[[cluster.job]]\nrule = \"r\"\n", nil)
+	ps := []*Problem{c.problemf("cluster[0].job[0].rule", "late"), c.problemf("summary.schedule", "no line"), c.problemf("cluster[0].name", "early")}
+	assertProblems(t, joinProblems(ps), "test.toml",
+		want{0, "summary.schedule", "no line"},
+		want{2, "cluster[0].name", "early"},
+		want{5, "cluster[0].job[0].rule", "late"},
+	)
+	if joinProblems(nil) != nil {
+		t.Error("joinProblems(nil) != nil")
 	}
 }

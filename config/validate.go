@@ -1,6 +1,8 @@
 package config
 
 import (
+	"cmp"
+	"errors"
 	"net"
 	"net/url"
 	"regexp"
@@ -8,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor/schedule"
 	"github.com/robfig/cron/v3"
 )
 
@@ -67,7 +70,7 @@ type validator struct {
 }
 
 func (v *validator) bad(key, format string, args ...any) {
-	v.problems.add(v.c.Problemf(key, format, args...))
+	v.problems.add(v.c.problemf(key, format, args...))
 }
 
 func (v *validator) slack() {
@@ -256,12 +259,21 @@ func (v *validator) jobs(clusterKey string, cl Cluster) {
 				v.bad(indexKey(key+".ignore_exit_codes", k), "must be an exit code from 0 to 255")
 			}
 		}
+		tzOK := true
 		if job.Timezone != "" {
 			if _, err := time.LoadLocation(job.Timezone); err != nil {
+				tzOK = false
 				v.bad(key+".timezone", `is not a known IANA time zone such as "Asia/Tokyo" or "UTC"`)
 			}
 			if job.Schedule == "" {
 				v.bad(key+".timezone", "has no effect without schedule")
+			}
+		}
+		if job.Schedule != "" && tzOK {
+			if _, err := schedule.Parse(job.Schedule, job.Timezone); err != nil {
+				// The reason only: Parse's wrapper quotes the expression,
+				// and problems never repeat values.
+				v.bad(key+".schedule", "%v", cmp.Or(errors.Unwrap(err), err))
 			}
 		}
 		if job.Grace.Duration < 0 {

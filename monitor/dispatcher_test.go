@@ -183,7 +183,7 @@ func TestDispatcherStormRollsUp(t *testing.T) {
 			errs <- d.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), code))
 		}(i)
 	}
-	waitFor(t, func() bool {
+	testkit.Eventually(t, "storm waiters", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		st := d.storms["failed_task|cron|etl"]
@@ -227,7 +227,7 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	n.setFail(true)
 	errc := make(chan error, 1)
 	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
-	waitFor(t, func() bool {
+	testkit.Eventually(t, "storm waiters", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return len(d.storms["failed_task|cron|etl"].waiters) == 1
@@ -239,7 +239,7 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	// The message comes back (SQS redelivery): counted once, delivered now.
 	n.setFail(false)
 	go func() { errc <- d.DeliverFailure(ctx, failure("etl", "b", 1)) }()
-	waitFor(t, func() bool {
+	testkit.Eventually(t, "storm waiters", func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		return len(d.storms["failed_task|cron|etl"].waiters) == 1
@@ -251,18 +251,6 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	alerts, _, _ := n.snapshot()
 	if last := alerts[len(alerts)-1]; last.Rollup == nil || last.Rollup.Count != 1 {
 		t.Errorf("roll-up %+v, want the redelivered failure counted once", last.Rollup)
-	}
-}
-
-// waitFor polls cond for up to 5 s; goroutine hand-offs need a moment.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 5s")
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

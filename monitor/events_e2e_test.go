@@ -15,6 +15,7 @@ import (
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // TestEventsEndToEndSimulatorSQS runs the consumer with the real SQS client
@@ -76,14 +77,7 @@ func TestEventsEndToEndSimulatorSQS(t *testing.T) {
 		visible, inflight := sim.QueueDepth(qURL)
 		return visible == 0 && inflight == 0 && slices.Contains(sim.Messages(dlqURL), malformed)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for !finished() {
-		if time.Now().After(deadline) {
-			v, i := sim.QueueDepth(qURL)
-			t.Fatalf("queue not drained: visible %d inflight %d, dlq %q, alerts %d", v, i, sim.Messages(dlqURL), len(env.sink.alerts()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.EventuallyWithin(t, 15*time.Second, "queue drained and the malformed message in the DLQ", finished)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)

@@ -7,19 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // sqsWaitCalls waits (briefly, in real time) until an operation has been
 // called n times, so that a test acts while a long poll is in progress.
 func sqsWaitCalls(t *testing.T, s *Server, op string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Calls(op) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s was not called %d times", op, n)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testkit.EventuallyWithin(t, 5*time.Second, op+" calls", func() bool { return s.Calls(op) >= n })
 	// Let the handler reach its wait; a message sent before then is found
 	// on the first look, which would not exercise the wake-up.
 	time.Sleep(30 * time.Millisecond)

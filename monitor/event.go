@@ -196,18 +196,6 @@ func arnRegion(s string) string {
 	return parts[3]
 }
 
-// arnResourceName returns the last path element of an ARN's resource
-// ("cluster/cron" -> "cron"), or s itself when it is not an ARN.
-func arnResourceName(s string) string {
-	if !strings.HasPrefix(s, "arn:") {
-		return s
-	}
-	if i := strings.LastIndex(s, "/"); i >= 0 {
-		return s[i+1:]
-	}
-	return s
-}
-
 // How long, and how many, handled events are remembered for
 // de-duplication. Redeliveries and EventBridge duplicates arrive within
 // minutes; two hours matches how long State remembers stopped tasks.

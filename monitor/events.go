@@ -309,7 +309,7 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 // cluster finds the configured cluster of an event: by cluster name and
 // region, or by full ARN when the configuration names the cluster by ARN.
 func (e *Events) cluster(ev TaskEvent) (EventCluster, bool) {
-	name := arnResourceName(ev.ClusterARN)
+	name := ShortID(ev.ClusterARN)
 	for _, c := range e.o.Clusters {
 		if c.Name == ev.ClusterARN {
 			return c, true
@@ -321,7 +321,7 @@ func (e *Events) cluster(ev TaskEvent) (EventCluster, bool) {
 				continue
 			}
 		}
-		if arnResourceName(c.Name) == name && (region == "" || region == ev.Region) {
+		if ShortID(c.Name) == name && (region == "" || region == ev.Region) {
 			return c, true
 		}
 	}

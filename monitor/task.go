@@ -48,7 +48,8 @@ func (t Task) Family() string {
 	return s
 }
 
-// ShortID returns the task id, the last path element of its ARN.
+// ShortID returns the last path element of an ARN: a task's id, a
+// cluster's name. A name without a path is returned as it is.
 func ShortID(arn string) string {
 	if i := strings.LastIndex(arn, "/"); i >= 0 {
 		return arn[i+1:]

@@ -86,7 +86,7 @@ func AlertText(f monitor.Finding) string {
 	if len(f.Tasks) > 0 {
 		ids := make([]string, 0, len(f.Tasks))
 		for _, a := range f.Tasks {
-			ids = append(ids, shortTaskID(a))
+			ids = append(ids, monitor.ShortID(a))
 		}
 		fmt.Fprintf(&b, "  tasks: %s\n", clean(joinLimited(ids, ", ", 200)))
 	}
@@ -162,7 +162,7 @@ func SummaryText(s monitor.Summary) string {
 			if j.Duplicates > 0 {
 				ids := make([]string, 0, len(j.Tasks))
 				for _, a := range j.Tasks {
-					ids = append(ids, shortTaskID(a))
+					ids = append(ids, monitor.ShortID(a))
 				}
 				d := fmt.Sprintf("      duplicates: %d incident(s), peak %d copies (max %d), longest overlap %s",
 					j.Duplicates, j.PeakCopies, j.MaxConcurrent, formatDuration(j.LongestOverlap))

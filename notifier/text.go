@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
 // Slack's documented size limits. Oversized blocks are rejected with
@@ -108,15 +110,6 @@ func link(u, text string) string {
 	return "<" + safeURL(u) + "|" + escapeMrkdwn(text) + ">"
 }
 
-// shortTaskID is the last path element of a task ARN
-// (arn:aws:ecs:region:acct:task/cluster/ID -> ID).
-func shortTaskID(arn string) string {
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
-}
-
 // Links builds console URLs for rendered messages.
 type Links struct {
 	// ConsoleURL is the AWS console base; empty means the real console,
@@ -134,7 +127,7 @@ func (l Links) Task(region, cluster, taskARN string) string {
 			base = "https://" + url.PathEscape(region) + consoleHostAfter
 		}
 	}
-	u := base + "/ecs/v2/clusters/" + url.PathEscape(cluster) + "/tasks/" + url.PathEscape(shortTaskID(taskARN)) + "/configuration"
+	u := base + "/ecs/v2/clusters/" + url.PathEscape(cluster) + "/tasks/" + url.PathEscape(monitor.ShortID(taskARN)) + "/configuration"
 	if region != "" {
 		u += "?region=" + url.QueryEscape(region)
 	}
@@ -152,7 +145,7 @@ func (l Links) taskLinks(region, cluster string, tasks []string, max int) string
 			parts = append(parts, fmt.Sprintf("+%d more", len(tasks)-max))
 			break
 		}
-		parts = append(parts, link(l.Task(region, cluster, t), shortTaskID(t)))
+		parts = append(parts, link(l.Task(region, cluster, t), monitor.ShortID(t)))
 	}
 	return strings.Join(parts, ", ")
 }

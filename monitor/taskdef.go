@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -66,29 +64,7 @@ func (i TaskDefInfo) LogURL(container, taskID string) string {
 	if c.logPrefix != "" && taskID != "" {
 		stream = c.logPrefix + "/" + container + "/" + taskID
 	}
-	return CloudWatchLogsURL(i.console, region, c.logGroup, stream)
-}
-
-// CloudWatchLogsURL builds a CloudWatch console link to a log group, or to
-// one stream of it when stream is not empty. The console's logsV2 fragment
-// wants each name query-escaped twice with '%' written as '$' ("/" becomes
-// "$252F"); that is the convention the console itself produces.
-// consoleBase "" (or the global console) uses the regional console host.
-func CloudWatchLogsURL(consoleBase, region, group, stream string) string {
-	base := strings.TrimSuffix(consoleBase, "/")
-	if base == "" || base == "https://console.aws.amazon.com" {
-		base = "https://" + region + ".console.aws.amazon.com"
-	}
-	u := base + "/cloudwatch/home?region=" + url.QueryEscape(region) +
-		"#logsV2:log-groups/log-group/" + consoleEscape(group)
-	if stream != "" {
-		u += "/log-events/" + consoleEscape(stream)
-	}
-	return u
-}
-
-func consoleEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(url.QueryEscape(s)), "%", "$")
+	return Console{Base: i.console}.LogsURL(region, c.logGroup, stream)
 }
 
 // Cache bounds: task definitions in use are few (one revision per job,

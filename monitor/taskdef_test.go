@@ -99,7 +99,7 @@ func TestCloudWatchLogsURLEscaping(t *testing.T) {
 	// The console's own encoding of a Lambda log group and a stream with
 	// brackets (as produced by the console and reproduced by the
 	// aws-cloudwatch-logs-url package's tests).
-	got := CloudWatchLogsURL("", "ap-northeast-1",
+	got := Console{}.LogsURL("ap-northeast-1",
 		"/aws/lambda/luciferous-devio-index-cl-FunctionCheckIndividualS-qNWf7JYCZBBM",
 		"2024/06/30/[39]3ca88f3a2fff4810b2de52cf027d0a40")
 	want := "https://ap-northeast-1.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-1#logsV2:log-groups/log-group/" +
@@ -108,7 +108,7 @@ func TestCloudWatchLogsURLEscaping(t *testing.T) {
 	if got != want {
 		t.Errorf("got\n %s\nwant\n %s", got, want)
 	}
-	if got := CloudWatchLogsURL("http://127.0.0.1:9/", "us-east-1", "g", ""); got != "http://127.0.0.1:9/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/g" {
+	if got := (Console{Base: "http://127.0.0.1:9/"}).LogsURL("us-east-1", "g", ""); got != "http://127.0.0.1:9/cloudwatch/home?region=us-east-1#logsV2:log-groups/log-group/g" {
 		t.Errorf("custom console: %s", got)
 	}
 }

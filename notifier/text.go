@@ -2,7 +2,6 @@ package notifier
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,18 +14,16 @@ import (
 // Slack's documented size limits. Oversized blocks are rejected with
 // invalid_blocks rather than truncated, so we truncate before sending.
 const (
-	maxBlocks        = 50
-	maxSectionText   = 3000
-	maxFields        = 10
-	maxFieldText     = 2000
-	maxHeaderText    = 150
-	maxContextItems  = 10
-	maxFallbackText  = 3000
-	maxTaskLinks     = 10
-	maxSummaryTasks  = 3
-	defaultConsole   = "https://console.aws.amazon.com"
-	consoleHostAfter = ".console.aws.amazon.com"
-	ellipsis         = "…"
+	maxBlocks       = 50
+	maxSectionText  = 3000
+	maxFields       = 10
+	maxFieldText    = 2000
+	maxHeaderText   = 150
+	maxContextItems = 10
+	maxFallbackText = 3000
+	maxTaskLinks    = 10
+	maxSummaryTasks = 3
+	ellipsis        = "…"
 )
 
 // escapeMrkdwn neutralises Slack's three control characters, and only those,
@@ -120,18 +117,7 @@ type Links struct {
 
 // Task returns the console page of one task.
 func (l Links) Task(region, cluster, taskARN string) string {
-	base := strings.TrimRight(l.ConsoleURL, "/")
-	if base == "" || base == defaultConsole {
-		base = defaultConsole
-		if region != "" {
-			base = "https://" + url.PathEscape(region) + consoleHostAfter
-		}
-	}
-	u := base + "/ecs/v2/clusters/" + url.PathEscape(cluster) + "/tasks/" + url.PathEscape(monitor.ShortID(taskARN)) + "/configuration"
-	if region != "" {
-		u += "?region=" + url.QueryEscape(region)
-	}
-	return u
+	return monitor.Console{Base: l.ConsoleURL}.TaskURL(region, cluster, taskARN)
 }
 
 // taskLinks renders up to max task ids as console links and "+N more".

@@ -5,6 +5,8 @@ package awshttp
 import (
 	"io"
 	"net/http"
+
+	sdkhttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 )
 
 // Doer is the SDK's HTTP client interface (aws.HTTPClient).
@@ -27,7 +29,16 @@ type Doer interface {
 //
 // Wrap a loaded aws.Config's HTTPClient, after the SDK has applied
 // AWS_CA_BUNDLE (which it can only apply to its own BuildableClient).
+//
+// A nil c is the common case, not an edge: config.LoadDefaultConfig sets
+// HTTPClient only when it has something to apply to it (AWS_CA_BUNDLE);
+// otherwise it leaves it nil and each service client builds the SDK's
+// default BuildableClient itself. Wrap builds that same client, so a
+// wrapped nil behaves exactly like the SDK left alone.
 func Wrap(c Doer) Doer {
+	if c == nil {
+		c = sdkhttp.NewBuildableClient()
+	}
 	return doerFunc(func(r *http.Request) (*http.Response, error) { return c.Do(hideWriterTo(r)) })
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,8 +74,8 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 }
 
-// simEnv starts the simulator and returns the environment that points the
-// SDK at it: only the standard variables.
+// simEnv starts the simulator and returns the AWS variables that point
+// the SDK at it: only the standard ones.
 func simEnv(t *testing.T) (*awssim.Server, []string) {
 	t.Helper()
 	sim := awssim.New(awssim.Options{})
@@ -82,14 +83,16 @@ func simEnv(t *testing.T) (*awssim.Server, []string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	return sim, []string{
-		"AWS_ENDPOINT_URL=" + sim.URL(),
-		"AWS_ACCESS_KEY_ID=AKIDTEST",
-		"AWS_SECRET_ACCESS_KEY=secret",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-	}
+	return sim, testkit.SimAWSVars(sim.URL())
+}
+
+// inProcessAWS points this process's SDK at the simulator, with none of
+// the machine's CA or proxy variables (testkit.AWSEnv).
+func inProcessAWS(t *testing.T) *awssim.Server {
+	t.Helper()
+	sim, _ := simEnv(t)
+	testkit.AWSEnv(t, sim.URL())
+	return sim
 }
 
 func writeConfig(t *testing.T, body string) string {
@@ -103,11 +106,7 @@ func writeConfig(t *testing.T, body string) string {
 
 // once -o json prints the findings and exits 1 on a critical one.
 func TestOnceJSON(t *testing.T) {
-	sim, envs := simEnv(t)
-	for _, kv := range envs {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	sim := inProcessAWS(t)
 	sim.CreateCluster("cron")
 	if _, err := sim.RegisterTaskDefinition("etl"); err != nil {
 		t.Fatal(err)
@@ -196,7 +195,7 @@ max_concurrent = 0
 `, slack.URL+"/", queue))
 	start := func() (*exec.Cmd, *bytes.Buffer) {
 		cmd := exec.Command(bin, "run", "-config", cfg)
-		cmd.Env = append(append(os.Environ(), envs...), "SLACK_BOT_TOKEN=xoxb-test")
+		cmd.Env = testkit.BareEnv(t, append(slices.Clone(envs), "SLACK_BOT_TOKEN=xoxb-test")...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -307,11 +306,7 @@ func TestRunBoundedGivesUpAfterTimeout(t *testing.T) {
 // healthcheck asks the running daemon's /healthz: 0 while it runs, 1 once
 // it has stopped.
 func TestHealthcheckCommand(t *testing.T) {
-	sim, envs := simEnv(t)
-	for _, kv := range envs {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	sim := inProcessAWS(t)
 	sim.CreateCluster("cron")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

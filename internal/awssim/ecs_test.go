@@ -3,7 +3,6 @@ package awssim
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -12,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 func TestECSClustersAndTaskDefinitions(t *testing.T) {
@@ -307,15 +308,8 @@ func TestECSInjectedFaults(t *testing.T) {
 func TestECSEndpointFromEnvironment(t *testing.T) {
 	s := startSim(t, newSimClock())
 	s.CreateCluster("cron")
-	dir := t.TempDir()
-	t.Setenv("AWS_ENDPOINT_URL", s.URL())
+	testkit.AWSEnv(t, s.URL())
 	t.Setenv("AWS_REGION", "ap-northeast-1")
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKID")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "SECRET")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatalf("load SDK config: %v", err)

@@ -183,7 +183,8 @@ func (e *Events) receive(ctx, work context.Context) {
 	if v := e.o.Config.VisibilityTimeout.Duration; v > 0 {
 		in.VisibilityTimeout = int32(min(v, sqsMaxVisibility) / time.Second)
 	}
-	backoff, lastErr := e.o.ReceiveBackoff, ""
+	backoff := e.o.ReceiveBackoff
+	var failures failureLog
 	for ctx.Err() == nil {
 		out, err := e.o.SQS.ReceiveMessage(ctx, in)
 		if e.o.AfterReceive != nil && ctx.Err() == nil {
@@ -194,9 +195,8 @@ func (e *Events) receive(ctx, work context.Context) {
 				return
 			}
 			// Log a repeating failure once per change, not once per attempt.
-			if msg := err.Error(); msg != lastErr {
+			if failures.changed(err) {
 				e.log.Error("receive from SQS failed; retrying", "err", err, "retry_in", backoff)
-				lastErr = msg
 			}
 			if !sleepCtx(ctx, backoff) {
 				return
@@ -204,10 +204,11 @@ func (e *Events) receive(ctx, work context.Context) {
 			backoff = min(backoff*2, maxReceiveBackoff)
 			continue
 		}
-		if lastErr != "" {
+		if failures.failing() {
 			e.log.Info("receive from SQS recovered")
-			backoff, lastErr = e.o.ReceiveBackoff, ""
+			backoff = e.o.ReceiveBackoff
 		}
+		failures.changed(nil)
 		// Messages are handled concurrently and the next receive does not
 		// wait for them: a failure folded into a storm roll-up waits for the
 		// roll-up's next delivery, and a storm must not wait once per batch.

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
-	"github.com/aws/smithy-go"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 )
@@ -49,9 +47,9 @@ type PollerOptions struct {
 // Poller polls one cluster: it counts tasks against the cluster's limit and
 // running copies per job, and reports incidents as they open and resolve.
 type Poller struct {
-	o       PollerOptions
-	tracker *Tracker
-	lastErr string // last error logged, so a repeating failure is logged once
+	o        PollerOptions
+	tracker  *Tracker
+	failures failureLog // so a repeating failure is logged once per change
 }
 
 // maxDescribe is the DescribeTasks batch limit (and ListTasks page size).
@@ -124,8 +122,7 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 		code := errorCode(err)
 		p.o.Metrics.Count("poll.errors", 1, append(tags, "error:"+code))
 		p.o.Metrics.ServiceCheck("cluster.poll", CheckCritical, code, tags)
-		if msg := err.Error(); msg != p.lastErr {
-			p.lastErr = msg
+		if p.failures.changed(err) {
 			p.o.Logger.Error("poll failed", "err", err, "error_code", code)
 		}
 		obs := Observation{
@@ -134,10 +131,10 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 		}
 		return p.transitions(now, []Kind{KindMonitorError}, []Observation{obs}), err
 	}
-	if p.lastErr != "" {
+	if p.failures.failing() {
 		p.o.Logger.Info("poll recovered")
-		p.lastErr = ""
 	}
+	p.failures.changed(nil)
 	p.o.Metrics.ServiceCheck("cluster.poll", CheckOK, "", tags)
 	obs := p.evaluate(live)
 	if p.o.Sink != nil {
@@ -303,31 +300,4 @@ func (p *Poller) evaluate(live []Task) []Observation {
 		})
 	}
 	return obs
-}
-
-// errorCode names an AWS error by its code (AccessDeniedException,
-// ThrottlingException...), or a generic class.
-func errorCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	var oe *smithy.OperationError
-	if errors.As(err, &oe) {
-		return "RequestError"
-	}
-	return "Error"
-}
-
-// describeErr is the message shown to people: the AWS code and message,
-// without the SDK's request ids and retry noise.
-func describeErr(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		if m := ae.ErrorMessage(); m != "" {
-			return ae.ErrorCode() + ": " + m
-		}
-		return ae.ErrorCode()
-	}
-	return err.Error()
 }

@@ -71,18 +71,21 @@ type SchedulesOptions struct {
 	Cluster config.Cluster
 	// ClusterARN is the cluster's full ARN, which ListRuleNamesByTarget
 	// needs. When empty it is taken from Cluster.Name if that is an ARN,
-	// else learnt from a Scheduler target or a task in State.
+	// else resolved with Clusters (DescribeClusters), else learnt from a
+	// Scheduler target or a task in State.
 	ClusterARN string
-	Events     EventBridgeAPI
-	Scheduler  SchedulerAPI
-	Jobs       *Jobs
-	State      *State
-	Sink       FindingSink
-	Notes      Noter
-	Success    SuccessSource
-	Metrics    Metrics
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Clusters, when set, resolves the ARN at the first refresh.
+	Clusters  ClusterAPI
+	Events    EventBridgeAPI
+	Scheduler SchedulerAPI
+	Jobs      *Jobs
+	State     *State
+	Sink      FindingSink
+	Notes     Noter
+	Success   SuccessSource
+	Metrics   Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// CheckInterval is how often Run checks; it is also how far ahead a
 	// run still going counts as overrunning its next start. Default: the
 	// cluster's poll interval, else 30s.
@@ -143,9 +146,23 @@ func (s *Schedules) Run(ctx context.Context) error {
 	if refresh <= 0 {
 		refresh = config.DefaultScheduleRefresh
 	}
-	if err := s.Refresh(ctx, s.o.Now()); err != nil && ctx.Err() == nil {
-		s.log.Error("schedule refresh failed", "err", err)
+	var failures failureLog
+	refreshAndLog := func() {
+		err := s.Refresh(ctx, s.o.Now())
+		if ctx.Err() != nil {
+			return
+		}
+		// Once per change: a rule source denied for hours logs one line.
+		if !failures.changed(err) {
+			return
+		}
+		if err != nil {
+			s.log.Error("schedule refresh failed", "err", err)
+		} else {
+			s.log.Info("schedule refresh recovered")
+		}
 	}
+	refreshAndLog()
 	rt := time.NewTicker(refresh)
 	defer rt.Stop()
 	ct := time.NewTicker(s.o.CheckInterval)
@@ -155,9 +172,7 @@ func (s *Schedules) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-rt.C:
-			if err := s.Refresh(ctx, s.o.Now()); err != nil && ctx.Err() == nil {
-				s.log.Error("schedule refresh failed", "err", err)
-			}
+			refreshAndLog()
 		case <-ct.C:
 			s.CheckAndReport(s.o.Now())
 		}
@@ -187,6 +202,17 @@ func (s *Schedules) Refresh(ctx context.Context, now time.Time) error {
 		errs    []error
 		keepOld = map[string]bool{}
 	)
+	if arn == "" && s.o.Clusters != nil {
+		resolved, err := s.resolveARN(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			arn = resolved
+			s.mu.Lock()
+			s.clusterARN = arn
+			s.mu.Unlock()
+		}
+	}
 	if s.o.Scheduler != nil {
 		jobs, learnt, err := s.discoverSchedules(ctx)
 		if err != nil {
@@ -208,7 +234,7 @@ func (s *Schedules) Refresh(ctx context.Context, now time.Time) error {
 			keepOld[SourceRule] = true
 			s.mu.Lock()
 			s.reportOnce("rules", "cluster ARN unknown",
-				fmt.Sprintf("EventBridge rules of %s not discovered yet: its ARN is not known (set it, or wait for a task or a schedule to reveal it)", s.o.Cluster.Name))
+				fmt.Sprintf("EventBridge rules of %s not discovered yet: its ARN is not known (DescribeClusters did not tell it; rules named in config are still read by name)", s.o.Cluster.Name))
 			s.mu.Unlock()
 		} else {
 			jobs, err := s.discoverRules(ctx, arn)
@@ -218,6 +244,12 @@ func (s *Schedules) Refresh(ctx context.Context, now time.Time) error {
 			}
 			found = append(found, jobs...)
 		}
+	}
+	named, nerrs := s.namedJobs(ctx, arn, found)
+	found = append(found, named...)
+	if len(nerrs) > 0 {
+		errs = append(errs, nerrs...)
+		keepOld[SourceRule], keepOld[SourceSchedule] = true, true
 	}
 	found = append(found, s.configuredJobs()...)
 	s.apply(now, arn, found, keepOld)
@@ -325,17 +357,10 @@ func (s *Schedules) discoverSchedules(ctx context.Context) ([]ScheduledJob, stri
 				}
 				return nil, "", fmt.Errorf("get Scheduler schedule %s/%s: %w", group, name, err)
 			}
-			job := ScheduledJob{Name: name, Source: SourceSchedule, Group: group, Enabled: sc.State == "ENABLED",
-				Expression: aws.ToString(sc.ScheduleExpression), Timezone: aws.ToString(sc.ScheduleExpressionTimezone)}
+			job := scheduledJobOf(sc)
+			job.Name, job.Group = name, group
 			if sc.Target != nil {
 				learnt = aws.ToString(sc.Target.Arn)
-				if p := sc.Target.EcsParameters; p != nil {
-					job.Family = familyOf(aws.ToString(p.TaskDefinitionArn))
-					job.TaskCount = int(aws.ToInt32(p.TaskCount))
-				}
-			}
-			if w := sc.FlexibleTimeWindow; w != nil && w.Mode == "FLEXIBLE" {
-				job.Grace = time.Duration(aws.ToInt32(w.MaximumWindowInMinutes)) * time.Minute
 			}
 			jobs = append(jobs, job)
 		}
@@ -344,6 +369,23 @@ func (s *Schedules) discoverSchedules(ctx context.Context) ([]ScheduledJob, stri
 		}
 	}
 	return jobs, learnt, nil
+}
+
+// scheduledJobOf is the job a Scheduler schedule describes.
+func scheduledJobOf(sc *scheduler.GetScheduleOutput) ScheduledJob {
+	job := ScheduledJob{Name: aws.ToString(sc.Name), Source: SourceSchedule, Group: aws.ToString(sc.GroupName),
+		Enabled: sc.State == "ENABLED", Expression: aws.ToString(sc.ScheduleExpression),
+		Timezone: aws.ToString(sc.ScheduleExpressionTimezone)}
+	if sc.Target != nil {
+		if p := sc.Target.EcsParameters; p != nil {
+			job.Family = familyOf(aws.ToString(p.TaskDefinitionArn))
+			job.TaskCount = int(aws.ToInt32(p.TaskCount))
+		}
+	}
+	if w := sc.FlexibleTimeWindow; w != nil && w.Mode == "FLEXIBLE" {
+		job.Grace = time.Duration(aws.ToInt32(w.MaximumWindowInMinutes)) * time.Minute
+	}
+	return job
 }
 
 // configuredJobs are [[cluster.job]] entries with their own schedule.
@@ -363,6 +405,3 @@ func (s *Schedules) configuredJobs() []ScheduledJob {
 func familyOf(ref string) string {
 	return Task{TaskDefinitionARN: ref}.Family()
 }
-
-// isNotFound reports whether err is an AWS ResourceNotFoundException.
-func isNotFound(err error) bool { return errorCode(err) == "ResourceNotFoundException" }

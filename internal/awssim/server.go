@@ -7,6 +7,8 @@ package awssim
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,8 +41,9 @@ type Server struct {
 	sqs    sqsState
 	events eventsState
 
-	ln  net.Listener
-	srv *http.Server
+	ln     net.Listener
+	scheme string // http or https
+	srv    *http.Server
 }
 
 // New builds a Server; call Start to listen.
@@ -62,10 +65,19 @@ func New(o Options) *Server {
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
-func (s *Server) Start() error {
+func (s *Server) Start() error { return s.StartTLS(nil) }
+
+// StartTLS is Start, serving HTTPS with tc when it is not nil (tests of
+// the custom-CA path: a certificate from a CA the test made, trusted only
+// through AWS_CA_BUNDLE).
+func (s *Server) StartTLS(tc *tls.Config) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listen for simulator: %w", err)
+	}
+	s.scheme = "http"
+	if tc != nil {
+		ln, s.scheme = tls.NewListener(ln, tc), "https"
 	}
 	s.ln = ln
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
@@ -74,7 +86,7 @@ func (s *Server) Start() error {
 }
 
 // URL is the endpoint to give the SDK (AWS_ENDPOINT_URL or BaseEndpoint).
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *Server) URL() string { return s.scheme + "://" + s.ln.Addr().String() }
 
 // Close stops the server.
 func (s *Server) Close() error {
@@ -205,7 +217,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
-	w.Header().Set("X-Amzn-Requestid", fmt.Sprintf("sim-%d", time.Now().UnixNano()))
+	w.Header().Set("X-Amzn-Requestid", requestID())
 	if out == nil {
 		out = struct{}{}
 	}
@@ -251,8 +263,19 @@ func bodyNamesCluster(body []byte, cluster string) bool {
 	return v.Cluster == cluster || strings.HasSuffix(v.Cluster, "/"+cluster) || strings.HasSuffix(cluster, "/"+v.Cluster)
 }
 
+// requestID is a fresh id in AWS's UUID shape. AWS sends one with every
+// response, errors included, and the SDK puts it into the error's text, so
+// an error's text differs at every call: code that compares error texts
+// must meet that here too.
+func requestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
 func writeError(w http.ResponseWriter, ctype string, e *apiError) {
 	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Amzn-Requestid", requestID())
 	w.Header().Set("X-Amzn-Errortype", e.Code)
 	if e.QueryCode != "" {
 		w.Header().Set("X-Amzn-Query-Error", e.QueryCode+";Sender")

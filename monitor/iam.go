@@ -9,6 +9,7 @@ func IAMActions() []string {
 		"ecs:ListTasks",
 		"ecs:DescribeTasks",
 		"ecs:DescribeTaskDefinition",
+		"ecs:DescribeClusters",
 		"sqs:ReceiveMessage",
 		"sqs:DeleteMessage",
 		"sqs:ChangeMessageVisibility",

@@ -17,6 +17,7 @@ func TestIAMActionsMatchInterfaces(t *testing.T) {
 	}{
 		{"ecs", reflect.TypeFor[ECSAPI]()},
 		{"ecs", reflect.TypeFor[TaskDefinitionAPI]()},
+		{"ecs", reflect.TypeFor[ClusterAPI]()},
 		{"sqs", reflect.TypeFor[SQSAPI]()},
 		{"events", reflect.TypeFor[EventBridgeAPI]()},
 		{"scheduler", reflect.TypeFor[SchedulerAPI]()},

@@ -64,6 +64,15 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # DescribeClusters (the cluster's ARN, for rule discovery on a cluster
+  # where no task runs) supports the cluster resource type: the monitored
+  # clusters' ARNs and nothing else.
+  statement {
+    sid       = "DescribeMonitoredClusters"
+    actions   = ["ecs:DescribeClusters"]
+    resources = var.cluster_arns
+  }
+
   # DescribeTaskDefinition supports no resource-level permissions (the
   # Service Authorization Reference lists no resource type), so "*" is the
   # only value that works. It is read-only.

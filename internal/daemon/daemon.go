@@ -145,6 +145,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		}))
 		d.schedules = append(d.schedules, monitor.NewSchedules(monitor.SchedulesOptions{
 			Cluster:   c,
+			Clusters:  client,
 			Events:    eventbridge.NewFromConfig(awsCfg),
 			Scheduler: scheduler.NewFromConfig(awsCfg),
 			Jobs:      jobs[c.Name],

@@ -156,11 +156,7 @@ func TestSIGTERMBinaryLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "ecs-cron-monitor")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	sim, envs := simEnv(t)
 	slack := testkit.NewSlackServer(t)
 	sim.CreateCluster("cron")
@@ -262,6 +258,65 @@ max_concurrent = 0
 	_ = cmd2.Process.Signal(syscall.SIGTERM)
 	if err := cmd2.Wait(); err != nil {
 		t.Errorf("second instance: %v\n%s", err, stderr2.String())
+	}
+}
+
+// buildBinary builds the daemon as it ships.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ecs-cron-monitor")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// The demo, as a new user runs it: the built binary in a bare environment
+// (PATH and an empty HOME only: no AWS_CA_BUNDLE, no proxy, no AWS_*
+// variable, as on a laptop or in a Fargate task), from an empty
+// directory. It must exit 0 and tell the whole story.
+func TestDemoBareEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 15s")
+	}
+	bin := buildBinary(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "-duration", "15s")
+	cmd.Env = testkit.BareEnv(t)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	text := stdout.String()
+	for _, want := range []string{
+		"[WARNING] task limit",
+		"[CRITICAL] task limit",
+		"[CRITICAL] failed task: cluster cron (ap-northeast-1) job sync-inventory-hourly",
+		"failures of image-resizer-backfill",
+		"[WARNING] overrun",
+		"[CRITICAL] missed run",
+		"[RESOLVED] task limit",
+		"[SUMMARY]",
+		"demo finished",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// Critical findings log at ERROR; a failing part of the daemon itself
+	// would log "failed".
+	for _, bad := range []string{"panic:", "failed\"", "failed;"} {
+		if strings.Contains(stderr.String(), bad) {
+			t.Errorf("demo logged %q:\n%s", bad, stderr.String())
+		}
+	}
+	checkJSONLogs(t, stderr.String())
+	if t.Failed() {
+		t.Logf("stdout:\n%s\nstderr:\n%s", text, stderr.String())
 	}
 }
 

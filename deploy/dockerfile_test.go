@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // dockerfileRun returns the RUN instruction of deploy/Dockerfile that
@@ -121,6 +122,8 @@ func TestDockerfileBuildsRepoRoot(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, append([]string{"build"}, args...)...)
 	cmd.Dir = ".." // the build context is the repository root
+	// The go command needs this machine's toolchain settings (caches,
+	// proxy); only the binary it builds runs in a bare environment.
 	cmd.Env = append(os.Environ(), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -139,7 +142,9 @@ func TestDockerfileBuildsRepoRoot(t *testing.T) {
 			t.Errorf("binary build info lacks %q:\n%s", want, info)
 		}
 	}
-	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	version := exec.CommandContext(ctx, bin, "version")
+	version.Env = testkit.BareEnv(t) // the binary runs as in the image, not with this machine's variables
+	out, err := version.Output()
 	if err != nil {
 		t.Fatalf("%s version: %v", bin, err)
 	}

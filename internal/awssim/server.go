@@ -3,6 +3,43 @@
 // aws-sdk-go-v2 clients use (ECS JSON 1.1, SQS JSON 1.0, EventBridge JSON 1.1,
 // EventBridge Scheduler REST-JSON). The daemon cannot tell it from AWS: it
 // is pointed here only through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
+//
+// # Where it differs from AWS
+//
+// This is the one list of differences the daemon's behaviour could depend
+// on; a new one is a deliberate choice, written here. Where a difference
+// once hid a bug, it now behaves as AWS does, and says so.
+//
+// Behaves as AWS does (once differed, and hid a bug):
+//   - Every response, errors included, carries a fresh x-amzn-RequestId,
+//     which the SDK writes into the error's text: code comparing error
+//     texts sees a new text at every call, as against AWS.
+//   - A cluster with no task is an ordinary cluster: DescribeClusters
+//     answers its ARN; an unknown one is a MISSING failure, and ListTasks
+//     on it ClusterNotFoundException.
+//   - Plain HTTP by default, HTTPS with StartTLS: the custom-CA path
+//     (AWS_CA_BUNDLE) is tested with a certificate from a test CA.
+//
+// Differs, on purpose:
+//   - Time: task lifecycles (TaskPlan) and rule fires follow the injected
+//     clock, and only when the test or demo calls Advance, Step or
+//     FireDue; AWS moves on its own, with seconds to minutes of
+//     provisioning. SQS visibility is judged by the injected clock, while a
+//     long poll waits in real time (it wakes when a message is sent).
+//   - Rules and schedules do not fire by themselves (FireDue plays
+//     EventBridge), and a fired rule starts its task at once; SkipNextFire
+//     plays a run that never started.
+//   - Task-state events are sent to the routed queue synchronously at each
+//     change, in order, without EventBridge's delivery delay, duplicates or
+//     reordering (tests send duplicates and old versions themselves).
+//   - No authentication or authorisation: signatures and credentials are
+//     not checked, IAM is not enforced; AccessDenied, throttling and
+//     server errors come only from InjectFault.
+//   - One account and one region per Server.
+//   - Stopped tasks stay listed for about an hour of the injected clock, as
+//     AWS documents "at least an hour"; exact retention is not modelled.
+//   - Only the operations and fields the daemon uses are implemented; any
+//     other operation is an UnknownOperationException.
 package awssim
 
 import (

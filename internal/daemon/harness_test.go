@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 // real daemon, pointed at the simulator only through AWS_ENDPOINT_URL.
 type env struct {
 	t      testing.TB
+	now    func() time.Time // nil: time.Now
 	sim    *awssim.Server
 	slack  *testkit.SlackServer
 	statsd *testkit.StatsdListener
@@ -31,14 +33,23 @@ type env struct {
 
 // newEnv starts the simulator and local Slack and DogStatsD servers.
 // configTOML may use {{SLACK}}, {{STATSD}} and {{QUEUE}} placeholders.
-func newEnv(t testing.TB) *env {
-	sim := awssim.New(awssim.Options{})
-	if err := sim.Start(); err != nil {
+func newEnv(t testing.TB) *env { return newEnvWith(t, envOptions{}) }
+
+// envOptions vary an env: a shifted clock for the simulator and the
+// daemon, or the simulator served over TLS.
+type envOptions struct {
+	Now func() time.Time
+	TLS *tls.Config
+}
+
+func newEnvWith(t testing.TB, o envOptions) *env {
+	sim := awssim.New(awssim.Options{Now: o.Now})
+	if err := sim.StartTLS(o.TLS); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
 	testkit.AWSEnv(t, sim.URL())
-	return &env{t: t, sim: sim, slack: testkit.NewSlackServer(t), statsd: testkit.NewStatsdListener(t)}
+	return &env{t: t, now: o.Now, sim: sim, slack: testkit.NewSlackServer(t), statsd: testkit.NewStatsdListener(t)}
 }
 
 func (e *env) config(toml string) *config.Config {
@@ -66,6 +77,7 @@ func (e *env) start(cfg *config.Config) *Daemon {
 		Logger:        logger,
 		SlackOptions:  notifier.SlackOptions{MinInterval: -1, Sleep: shortSleep},
 		StatsdOptions: []statsd.Option{statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation(), statsd.WithBufferFlushInterval(10 * time.Millisecond)},
+		Now:           e.now,
 	})
 	if err != nil {
 		e.t.Fatal(err)

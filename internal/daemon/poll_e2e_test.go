@@ -191,6 +191,14 @@ poll_interval = "1s"
 	if n := e.slack.PostsContaining("not authorized"); n != 1 {
 		t.Errorf("monitor_error alerted %d times, want once while it lasts", n)
 	}
+	// Every denied answer carries a fresh request id, as AWS's do; twenty
+	// polls of the locked cluster still log its failure once.
+	denied := func() int { return e.sim.Calls("ecs:ListTasks") } // both clusters poll at the same pace
+	from := denied()
+	eventually(t, "20 more polls of each cluster", func() bool { return denied() >= from+40 })
+	if n := len(e.logs.logged(`"msg":"poll failed"`, `"cluster":"locked"`)); n != 1 {
+		t.Errorf("poll failed logged %d times for the locked cluster, want 1", n)
+	}
 	remove()
 	eventually(t, "monitor_error resolved", func() bool { return e.slack.PostsContaining("polled again") >= 1 })
 }

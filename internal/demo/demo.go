@@ -145,6 +145,9 @@ func setUp(sim *awssim.Server) (queueURL string, err error) {
 		sim.PutScheduledRule(fam, "cron(* * * * ? *)", cluster, fam, 1, true)
 	}
 	sim.SkipNextFire("nightly-report")
+	// billing-batch-daily runs at 02:00 UTC; the demo starts its copies
+	// itself (the overlap), so the rule only has to exist.
+	sim.PutScheduledRule("billing-batch-daily", "cron(0 2 * * ? *)", cluster, "billing-batch", 1, true)
 	sim.CreateQueue("ecs-cron-events-dlq", nil)
 	url := sim.CreateQueue("ecs-cron-events", map[string]string{
 		"RedrivePolicy": fmt.Sprintf(`{"deadLetterTargetArn":"arn:aws:sqs:%s:%s:ecs-cron-events-dlq","maxReceiveCount":"5"}`, sim.Region(), sim.Account()),

@@ -158,7 +158,8 @@ func failure(job, event string, code int) Finding {
 }
 
 func TestDispatcherStormRollsUp(t *testing.T) {
-	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	start := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	clk := testkit.NewClock(start)
 	n := &captureNotifier{}
 	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
 		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }})
@@ -203,12 +204,17 @@ func TestDispatcherStormRollsUp(t *testing.T) {
 	if len(alerts) != 7 {
 		t.Fatalf("deliveries = %d, want 5 single alerts + 1 roll-up posted, then updated once", len(alerts))
 	}
-	if r := alerts[5].Rollup; r == nil || r.Count != 195 || r.Final || updates[5] != (Receipt{}) {
-		t.Errorf("first roll-up %+v (update %v), want a new message counting 195, still open", r, updates[5])
+	// The roll-up states the job's total since the burst began: the five
+	// alerted one by one are in it, so it agrees with the summary.
+	if r := alerts[5].Rollup; r == nil || r.Count != 200 || r.Alerted != 5 || r.Final || updates[5] != (Receipt{}) {
+		t.Errorf("first roll-up %+v (update %v), want a new message counting 200 (5 alerted before), still open", r, updates[5])
 	}
 	r := alerts[6].Rollup
-	if r == nil || r.Count != 195 || !r.Final || r.ExitCodes[137] != 19 || r.ExitCodes[1] != 176 {
-		t.Errorf("final roll-up %+v, want 195 failures (137×19, 1×176), final", r)
+	if r == nil || r.Count != 200 || !r.Final || r.ExitCodes[137] != 19 || r.ExitCodes[1] != 181 || !r.First.Equal(start) {
+		t.Errorf("final roll-up %+v, want 200 failures (137×19, 1×181) since %s, final", r, start)
+	}
+	if m := alerts[6].Message; m != "200 failures since 2026-11-22 03:00:00 UTC" {
+		t.Errorf("roll-up message %q", m)
 	}
 	if updates[6] == (Receipt{}) {
 		t.Errorf("the closing roll-up should update the first roll-up message")
@@ -249,8 +255,9 @@ func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 		t.Fatal(err)
 	}
 	alerts, _, _ := n.snapshot()
-	if last := alerts[len(alerts)-1]; last.Rollup == nil || last.Rollup.Count != 1 {
-		t.Errorf("roll-up %+v, want the redelivered failure counted once", last.Rollup)
+	// a (alerted alone) and b, the redelivered one counted once.
+	if last := alerts[len(alerts)-1]; last.Rollup == nil || last.Rollup.Count != 2 || last.Rollup.Alerted != 1 {
+		t.Errorf("roll-up %+v, want a and the redelivered b, each counted once", last.Rollup)
 	}
 }
 

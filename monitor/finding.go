@@ -124,7 +124,10 @@ const (
 
 // Rollup counts the failures of one job folded into one message during a storm.
 type Rollup struct {
+	// Count is every failure of the burst since First, including the
+	// Alerted ones that came one by one before the roll-up began.
 	Count     int         `json:"count"`
+	Alerted   int         `json:"alerted"`
 	First     time.Time   `json:"first"`
 	Last      time.Time   `json:"last"`
 	ExitCodes map[int]int `json:"exit_codes,omitempty"`

@@ -32,6 +32,7 @@ type storm struct {
 type stormHit struct {
 	at     time.Time
 	member string
+	exit   *int // the failure's exit code, if any
 }
 
 // errRollupNotDelivered tells a waiting failure that the roll-up holding it
@@ -65,30 +66,33 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 	if !st.active {
 		st.recent = pruneHits(st.recent, now.Add(-window))
 		if !slices.ContainsFunc(st.recent, func(h stormHit) bool { return h.member == member }) {
-			st.recent = append(st.recent, stormHit{at: now, member: member})
+			st.recent = append(st.recent, stormHit{at: now, member: member, exit: exitCodeOf(f)})
 		}
 		if threshold <= 0 || len(st.recent) <= threshold {
 			d.mu.Unlock()
 			return d.notify(ctx, f, Receipt{})
 		}
+		// The roll-up counts the whole burst, the failures already alerted
+		// one by one included, so its number is the job's total since First
+		// and agrees with the summary.
 		st.active = true
-		st.rollup = Rollup{First: now, ExitCodes: map[int]int{}}
+		st.rollup = Rollup{First: st.recent[0].at, ExitCodes: map[int]int{}}
 		st.receipt = Receipt{}
 		st.members = map[string]bool{}
-	}
-	if !st.members[member] {
-		st.members[member] = true
-		st.rollup.Count++
-		if f.Failure != nil && f.ExitCode != nil {
-			st.rollup.ExitCodes[*f.ExitCode]++
+		for _, h := range st.recent {
+			if h.member != member {
+				st.rollup.Alerted++
+				st.count(h.member, h.exit)
+			}
 		}
 	}
+	st.count(member, exitCodeOf(f))
 	st.rollup.Last = now
 	st.last = f
 	st.dirty = true
 	ch := make(chan error, 1)
 	st.waiters = append(st.waiters, ch)
-	first := st.receipt == (Receipt{}) && st.rollup.Count == 1
+	first := st.receipt == (Receipt{}) && st.rollup.Count == st.rollup.Alerted+1
 	d.mu.Unlock()
 	if first {
 		// Post the first roll-up at once rather than at the next tick.
@@ -103,6 +107,25 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// count folds one failure into the roll-up, once per member.
+func (st *storm) count(member string, exit *int) {
+	if st.members[member] {
+		return
+	}
+	st.members[member] = true
+	st.rollup.Count++
+	if exit != nil {
+		st.rollup.ExitCodes[*exit]++
+	}
+}
+
+func exitCodeOf(f Finding) *int {
+	if f.Failure == nil {
+		return nil
+	}
+	return f.ExitCode
 }
 
 func pruneHits(hs []stormHit, cutoff time.Time) []stormHit {
@@ -144,7 +167,7 @@ func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool)
 		f.Transition = Opened
 		f.Severity = SeverityCritical
 		f.At = now
-		f.Message = fmt.Sprintf("%d failures of job %s since %s", r.Count, f.Job, r.First.UTC().Format(time.RFC3339))
+		f.Message = fmt.Sprintf("%s since %s", Plural(r.Count, "failure"), r.First.UTC().Format(TimeLayout))
 		todo = append(todo, work{key: key, f: f, update: st.receipt, waiters: st.waiters, closing: closing})
 		st.waiters = nil
 		st.dirty = false

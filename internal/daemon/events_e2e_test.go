@@ -248,8 +248,10 @@ func TestE2EStormCollapses(t *testing.T) {
 	if len(updates) > 0 {
 		last = updates[len(updates)-1]
 	}
-	if !strings.Contains(last.Attachments, "195 failures") {
-		t.Errorf("final roll-up should count 195 failures after 5 single alerts:\n%s", last.Attachments)
+	// The roll-up states the job's total, the 5 single alerts included, as
+	// the summary does.
+	if !strings.Contains(last.Attachments, "200 failures") {
+		t.Errorf("final roll-up should count all 200 failures, the 5 single alerts included:\n%s", last.Attachments)
 	}
 	if len(summaries) != 1 || !strings.Contains(summaries[0].Attachments, "failed 200") {
 		t.Errorf("summary should count all 200 failures: %+v", summaries)

@@ -293,13 +293,13 @@ func TestDemoBareEnvironment(t *testing.T) {
 	}
 	text := stdout.String()
 	for _, want := range []string{
-		"[WARNING] task limit",
-		"[CRITICAL] task limit",
-		"[CRITICAL] failed task: cluster cron (ap-northeast-1) job sync-inventory-hourly",
-		"failures of image-resizer-backfill",
-		"[WARNING] overrun",
-		"[CRITICAL] missed run",
-		"[RESOLVED] task limit",
+		"[WARNING] Task limit warning · cron",
+		"[CRITICAL] Task limit escalated to critical · cron",
+		"[CRITICAL] Task failed · sync-inventory-hourly",
+		"[CRITICAL] Repeated failures · image-resizer-backfill",
+		"[WARNING] Overrun · ",
+		"[CRITICAL] Missed run · ",
+		"[RESOLVED] Task limit · cron",
 		"[SUMMARY]",
 		"demo finished",
 	} {

@@ -3,7 +3,11 @@
 // part they need; nothing here carries runtime state.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor/schedule"
+)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -51,6 +55,16 @@ type Datadog struct {
 type Summary struct {
 	Schedule  string `toml:"schedule"` // robfig/cron spec, default "@every 15m"
 	SendEmpty bool   `toml:"send_empty"`
+}
+
+// Zone is the zone messages write times in: the schedule's CRON_TZ= zone
+// when it has one, else UTC. (Validation has already refused a bad zone.)
+func (s Summary) Zone() *time.Location {
+	loc, ok, err := schedule.SpecZone(s.Schedule)
+	if err != nil || !ok {
+		return time.UTC
+	}
+	return loc
 }
 
 // Events configures the SQS consumer of ECS Task State Change events.

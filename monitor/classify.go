@@ -179,15 +179,19 @@ func UserStopped(t Task) bool { return t.StopCode == stopCodeUserInitiated }
 
 // failureMessage is the one-line text of a failed_task finding; notifiers
 // render the details from Failure.
-func failureMessage(job, taskID string, f *Failure) string {
+func failureMessage(f *Failure) string {
+	container := "its container"
+	if f.Container != "" {
+		container = "container " + f.Container
+	}
 	switch f.Cause {
 	case CauseNeverStarted:
-		return fmt.Sprintf("%s: task %s never started", job, taskID)
+		return "the task never started"
 	case CauseOOM:
-		return fmt.Sprintf("%s: task %s container %s was killed for memory", job, taskID, f.Container)
+		return container + " was killed for running out of memory"
 	}
 	if f.ExitCode == nil {
-		return fmt.Sprintf("%s: task %s stopped before container %s exited", job, taskID, f.Container)
+		return "the task stopped before " + container + " exited"
 	}
-	return fmt.Sprintf("%s: task %s container %s exited %d", job, taskID, f.Container, *f.ExitCode)
+	return fmt.Sprintf("%s exited with code %d", container, *f.ExitCode)
 }

@@ -175,6 +175,7 @@ func (d *Dispatcher) ObserveCount(cluster, region string, total, limit int, _ ti
 	c := d.win.cluster(cluster, region)
 	c.peak = max(c.peak, total)
 	c.limit = limit
+	c.polled = true
 }
 
 // Note adds a one-line fact to the cluster's part of the next summary.

@@ -25,13 +25,13 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		// An error is logged once by the cache; the zero info still works.
 		info, _ = cl.TaskDefs.Get(ctx, t.TaskDefinitionARN)
 	}
-	f := Classify(t, job, info.Essential)
+	finding := FailedRun(cl.Name, cl.Region, job, ev, info, now)
 	var dur time.Duration
 	if !t.StartedAt.IsZero() && t.StoppedAt.After(t.StartedAt) {
 		dur = t.StoppedAt.Sub(t.StartedAt)
 	}
 	jobTags := []string{"cluster:" + cl.Name, "job:" + job.Name}
-	if f == nil {
+	if finding == nil {
 		if UserStopped(t) {
 			// Neither a success nor a failure: the summary has no place for
 			// it, so it is only logged.
@@ -44,31 +44,9 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		}
 		return OutcomeSuccess
 	}
-	f.EventID = ev.ID
-	f.LogURL = info.LogURL(f.Container, ShortID(t.ARN))
-	since := t.StoppedAt
-	if since.IsZero() {
-		since = now
-	}
-	finding := Finding{
-		// A failed cron run is always critical: the job's work did not get
-		// done, whatever the cause; storms are the dispatcher's business.
-		Kind:       KindFailedTask,
-		Severity:   SeverityCritical,
-		Transition: Opened,
-		Cluster:    cl.Name,
-		Region:     cl.Region,
-		Job:        job.Name,
-		Value:      1,
-		Tasks:      []string{t.ARN},
-		Message:    failureMessage(job.Name, ShortID(t.ARN), f),
-		Since:      since,
-		At:         now,
-		Failure:    f,
-		Route:      job.Route,
-	}
+	f := finding.Failure
 	stopHeartbeat := e.keepHidden(ctx, m)
-	err := e.o.Sink.DeliverFailure(ctx, finding)
+	err := e.o.Sink.DeliverFailure(ctx, *finding)
 	stopHeartbeat()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -140,4 +118,42 @@ func retryVisibility(m sqstypes.Message, limit time.Duration) time.Duration {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// FailedRun judges a stopped task of job on cluster (named as configured,
+// in region) and returns its failed_task finding, or nil when the run did
+// not fail. info is the task definition (the zero value when unknown).
+func FailedRun(cluster, region string, job JobRef, ev TaskEvent, info TaskDefInfo, now time.Time) *Finding {
+	t := ev.Task
+	f := Classify(t, job, info.Essential)
+	if f == nil {
+		return nil
+	}
+	f.EventID = ev.ID
+	if f.Cause != CauseNeverStarted {
+		// A task that never started wrote no logs; a link would open an
+		// empty or missing stream.
+		f.LogURL = info.LogURL(f.Container, ShortID(t.ARN))
+	}
+	since := t.StoppedAt
+	if since.IsZero() {
+		since = now
+	}
+	return &Finding{
+		// A failed cron run is always critical: the job's work did not get
+		// done, whatever the cause; storms are the dispatcher's business.
+		Kind:       KindFailedTask,
+		Severity:   SeverityCritical,
+		Transition: Opened,
+		Cluster:    cluster,
+		Region:     region,
+		Job:        job.Name,
+		Value:      1,
+		Tasks:      []string{t.ARN},
+		Message:    failureMessage(f),
+		Since:      since,
+		At:         now,
+		Failure:    f,
+		Route:      job.Route,
+	}
 }

@@ -203,7 +203,14 @@ func (s *Schedules) Check(now time.Time) []Finding {
 		s.gaugeSuccess(name, now)
 	}
 	fs := s.tracker.Update(now, s.o.Cluster.Name, []Kind{KindMissedRun, KindOverrun}, obs)
-	for _, f := range fs {
+	for i, f := range fs {
+		// A resolution says what changed, not the problem it ends.
+		switch {
+		case f.Transition == Resolved && f.Kind == KindMissedRun:
+			fs[i].Message = "a run has started"
+		case f.Transition == Resolved && f.Kind == KindOverrun:
+			fs[i].Message = "no run is overrunning any more"
+		}
 		if f.Transition != Opened {
 			continue
 		}
@@ -292,8 +299,9 @@ func (s *Schedules) missed(e *expected, now time.Time) (Observation, bool) {
 	return Observation{
 		Kind: KindMissedRun, Severity: SeverityCritical, Cluster: s.o.Cluster.Name, Region: s.o.Cluster.Region,
 		Job: e.job.Name, Value: 1, Route: s.o.Jobs.Named(e.job.Name).Route,
-		Message: fmt.Sprintf("%s did not start: a run was due at %s (%s, grace %s)",
-			e.job.Name, due.In(e.loc).Format(time.RFC3339), e.job.Expression, e.job.Grace),
+		Due: due,
+		Message: fmt.Sprintf("no run started within the %s grace after its due time (schedule %s)",
+			FormatDuration(e.job.Grace), e.job.Expression),
 	}, true
 }
 
@@ -327,6 +335,7 @@ func (s *Schedules) overrun(e *expected, tasks []Task, now time.Time) (Observati
 		arns    []string
 		longest time.Duration
 		reason  string
+		due     time.Time
 	)
 	for _, t := range tasks {
 		start := t.StartedAt
@@ -337,19 +346,19 @@ func (s *Schedules) overrun(e *expected, tasks []Task, now time.Time) (Observati
 			continue
 		}
 		ran := now.Sub(start)
-		why := ""
+		why, next := "", time.Time{}
 		if e.job.MaxDuration > 0 && ran > e.job.MaxDuration {
-			why = fmt.Sprintf("running %s, longer than max_duration %s", ran.Round(time.Second), e.job.MaxDuration)
+			why = fmt.Sprintf("running for %s, longer than its max_duration of %s", FormatDuration(ran), FormatDuration(e.job.MaxDuration))
 		}
 		if nxt := e.nextStartAfter(t.CreatedAt); why == "" && !nxt.IsZero() && !now.Before(nxt.Add(-s.o.CheckInterval)) {
-			why = fmt.Sprintf("still running at its next start %s", nxt.In(e.loc).Format(time.RFC3339))
+			why, next = "still running when its next run is due", nxt
 		}
 		if why == "" {
 			continue
 		}
 		arns = append(arns, t.ARN)
 		if ran > longest || reason == "" {
-			longest, reason = ran, why
+			longest, reason, due = ran, why, next
 		}
 	}
 	if len(arns) == 0 {
@@ -360,7 +369,7 @@ func (s *Schedules) overrun(e *expected, tasks []Task, now time.Time) (Observati
 		// Value counts the overrunning tasks, not minutes: a growing number
 		// would make every check an Updated transition.
 		Job: e.job.Name, Value: len(arns), Limit: int(e.job.MaxDuration / time.Minute), Tasks: arns,
-		Route: s.o.Jobs.Named(e.job.Name).Route, Message: fmt.Sprintf("%s overran: %s", e.job.Name, reason),
+		Route: s.o.Jobs.Named(e.job.Name).Route, Due: due, Message: reason,
 	}, true
 }
 

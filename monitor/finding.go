@@ -71,6 +71,10 @@ type Finding struct {
 	// Since is when the incident opened; At is when this finding was made.
 	Since time.Time `json:"since,omitzero"`
 	At    time.Time `json:"at"`
+	// Due is the expected start a missed_run missed, or the next start an
+	// overrun runs into. Messages carry no times of their own: notifiers
+	// render this one, in their zone.
+	Due time.Time `json:"due,omitzero"`
 	// Counts holds per-status task counts for task_limit findings.
 	Counts map[string]int `json:"counts,omitempty"`
 

@@ -36,7 +36,7 @@ func FuzzParseEvent(f *testing.F) {
 		if fail != nil && fail.Cause == "" {
 			t.Fatalf("failure without cause: %+v", fail)
 		}
-		_ = failureMessage("job", ShortID(ev.Task.ARN), orEmpty(fail))
+		_ = failureMessage(orEmpty(fail))
 	})
 }
 

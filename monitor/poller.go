@@ -127,7 +127,7 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 		}
 		obs := Observation{
 			Kind: KindMonitorError, Severity: SeverityCritical, Cluster: c.Name, Region: c.Region,
-			Message: fmt.Sprintf("cannot poll cluster %s: %s", c.Name, describeErr(err)),
+			Message: "cannot poll: " + describeErr(err),
 		}
 		return p.transitions(now, []Kind{KindMonitorError}, []Observation{obs}), err
 	}
@@ -147,11 +147,11 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) ([]Finding, error) {
 		case f.Transition != Resolved:
 		case f.Kind == KindTaskLimit:
 			fs[i].Value, fs[i].Counts = len(live), statusCounts(live)
-			fs[i].Message = fmt.Sprintf("cluster %s is back to %d of %d tasks", c.Name, len(live), c.TaskLimit)
+			fs[i].Message = fmt.Sprintf("back to %d of %d tasks", len(live), c.TaskLimit)
 		case f.Kind == KindDuplicateRun:
-			fs[i].Message = fmt.Sprintf("job %s is back within %d running copies (peak was %d)", f.Job, f.Limit, f.Peak)
+			fs[i].Message = fmt.Sprintf("back within %s (peak was %d)", Plural(f.Limit, "running copy", "running copies"), f.Peak)
 		case f.Kind == KindMonitorError:
-			fs[i].Message = fmt.Sprintf("cluster %s can be polled again", c.Name)
+			fs[i].Message = "polling works again"
 		}
 	}
 	return fs, nil
@@ -274,7 +274,7 @@ func (p *Poller) evaluate(live []Task) []Observation {
 			obs = append(obs, Observation{
 				Kind: KindTaskLimit, Severity: sev, Cluster: c.Name, Region: c.Region,
 				Value: total, Limit: c.TaskLimit, Counts: counts,
-				Message: fmt.Sprintf("cluster %s has %d of %d tasks (%.0f%%)", c.Name, total, c.TaskLimit, pct),
+				Message: fmt.Sprintf("%d of %d tasks (%.0f%%)", total, c.TaskLimit, pct),
 			})
 		}
 	}
@@ -296,7 +296,7 @@ func (p *Poller) evaluate(live []Task) []Observation {
 		obs = append(obs, Observation{
 			Kind: KindDuplicateRun, Severity: SeverityWarning, Cluster: c.Name, Region: c.Region, Job: j,
 			Value: len(tasks), Limit: ref.MaxConcurrent, Tasks: arns, Route: ref.Route,
-			Message: fmt.Sprintf("job %s has %d copies running (max %d)", j, len(tasks), ref.MaxConcurrent),
+			Message: fmt.Sprintf("%s running (max %d)", Plural(len(tasks), "copy", "copies"), ref.MaxConcurrent),
 		})
 	}
 	return obs

@@ -100,7 +100,7 @@ func TestPollerErrorIsAnIncidentOfItsOwn(t *testing.T) {
 	fs, err := p.Poll(t.Context(), t0.Add(time.Second))
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || len(fs) != 1 || fs[0].Kind != KindMonitorError || fs[0].Transition != Opened ||
-		fs[0].Message != "cannot poll cluster cron: ThrottlingException: Rate exceeded" {
+		fs[0].Message != "cannot poll: ThrottlingException: Rate exceeded" {
 		t.Fatalf("failed poll: %+v (err %v), want one monitor_error opened", fs, err)
 	}
 	fail = false

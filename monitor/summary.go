@@ -28,8 +28,11 @@ func (s Summary) Empty() bool {
 
 // ClusterSummary is one cluster's part of a summary.
 type ClusterSummary struct {
-	Cluster        string         `json:"cluster"`
-	Region         string         `json:"region,omitempty"`
+	Cluster string `json:"cluster"`
+	Region  string `json:"region,omitempty"`
+	// Polled says a poll succeeded in the window; without one PeakTasks
+	// and TaskLimit are unknown, not zero.
+	Polled         bool           `json:"polled"`
 	PeakTasks      int            `json:"peak_tasks"`
 	TaskLimit      int            `json:"task_limit"`
 	LimitIncidents int            `json:"limit_incidents"`

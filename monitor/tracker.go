@@ -18,6 +18,7 @@ type Observation struct {
 	Limit    int
 	Tasks    []string
 	Message  string
+	Due      time.Time // missed_run, overrun: the start the observation refers to
 	Counts   map[string]int
 	Route    Route
 }
@@ -132,6 +133,7 @@ func (inc *incident) finding(tr Transition, now time.Time) Finding {
 		Peak:       inc.peak,
 		Tasks:      tasks,
 		Message:    o.Message,
+		Due:        o.Due,
 		Counts:     o.Counts,
 		Since:      inc.since,
 		At:         now,

@@ -16,6 +16,7 @@ type window struct {
 type clusterWindow struct {
 	region         string
 	peak, limit    int
+	polled         bool // a poll succeeded in the window, so peak is known
 	limitIncidents int
 	errors         map[string]*ErrorSummary // incident key -> summary
 	jobs           map[string]*jobWindow
@@ -126,7 +127,7 @@ func (w *window) summary(to time.Time, lastSuccess map[string]time.Time) Summary
 	sort.Strings(names)
 	for _, n := range names {
 		c := w.clusters[n]
-		cs := ClusterSummary{Cluster: n, Region: c.region, PeakTasks: c.peak, TaskLimit: c.limit,
+		cs := ClusterSummary{Cluster: n, Region: c.region, Polled: c.polled, PeakTasks: c.peak, TaskLimit: c.limit,
 			LimitIncidents: c.limitIncidents, Notes: slices.Clone(c.notes)}
 		for _, e := range c.errors {
 			cs.Errors = append(cs.Errors, *e)

@@ -1,6 +1,10 @@
 package monitor
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // TimeLayout is the one way a time is written in anything people read:
 // messages, summaries and log-facing text. The zone is always shown; a
@@ -19,4 +23,24 @@ func Plural(n int, noun string, plural ...string) string {
 		p = plural[0]
 	}
 	return strconv.Itoa(n) + " " + p
+}
+
+// FormatDuration writes a duration for people: to the second (to the
+// millisecond below one), without zero tails ("5m", not "5m0s"; "1h", not
+// "1h0m0s"). Sub-second precision is noise for cron jobs.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

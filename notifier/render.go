@@ -3,6 +3,7 @@ package notifier
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -24,45 +25,59 @@ type field struct{ name, value string }
 // AlertBlocks renders one finding. It returns the notification fallback
 // text (mrkdwn, escaped), the blocks to place inside a coloured attachment,
 // and the attachment colour.
-func AlertBlocks(f monitor.Finding, links Links) (fallbackText string, blocks []slack.Block, color string) {
+func AlertBlocks(f monitor.Finding, st Style) (fallbackText string, blocks []slack.Block, color string) {
 	head := emoji(f) + " " + escapeMrkdwn(headline(f))
 	blocks = append(blocks, headerBlock(head))
 
 	if f.Rollup != nil {
-		txt := "*" + escapeMrkdwn(rollupLine(f)) + "*\n_" + rollupState(f.Rollup) + "_"
+		txt := "*" + escapeMrkdwn(rollupLine(f, st)) + "*\n_" + rollupState(f.Rollup, st) + "_"
 		blocks = append(blocks, mrkdwnSection(txt))
 	} else if f.Message != "" {
 		blocks = append(blocks, mrkdwnSection(escapeMrkdwn(f.Message)))
 	}
 
-	blocks = append(blocks, fieldsSection(alertFields(f)))
+	blocks = append(blocks, fieldsSection(alertFields(f, st)))
 
 	if f.Failure != nil && f.Rollup == nil {
 		if txt := failureText(f.Failure); txt != "" {
 			blocks = append(blocks, mrkdwnSection(txt))
 		}
 	}
-	if tl := links.taskLinks(f.Region, f.Cluster, f.Tasks, maxTaskLinks); tl != "" {
-		label := "*Tasks:* "
-		if len(f.Tasks) == 1 {
-			label = "*Task:* "
-		}
-		blocks = append(blocks, mrkdwnSection(label+tl))
+	if tl := st.taskLinks(f.Region, f.Cluster, f.Tasks, maxTaskLinks); tl != "" {
+		blocks = append(blocks, mrkdwnSection("*"+tasksLabel(f)+":* "+tl))
 	}
-	blocks = append(blocks, contextBlock(alertContext(f)...))
+	blocks = append(blocks, contextBlock(alertContext(f, st)...))
 
-	fallback := escapeMrkdwn(headline(f))
-	switch {
-	case f.Rollup != nil:
-		fallback += ": " + escapeMrkdwn(rollupLine(f))
-	case f.Message != "":
-		fallback += ": " + escapeMrkdwn(f.Message)
-	}
-	return truncate(fallback, maxFallbackText), capBlocks(blocks), severityColor(f)
+	return truncate(escapeMrkdwn(fallback(f, st)), maxFallbackText), capBlocks(blocks), severityColor(f)
 }
 
-// alertFields picks the facts worth a glance for each kind.
-func alertFields(f monitor.Finding) []field {
+// fallback is the unescaped notification text: the headline, then what
+// happened. Messages name no subject, so the job or cluster appears once.
+func fallback(f monitor.Finding, st Style) string {
+	switch {
+	case f.Rollup != nil:
+		return headline(f) + ": " + rollupLine(f, st)
+	case f.Message != "":
+		return headline(f) + ": " + f.Message
+	}
+	return headline(f)
+}
+
+// tasksLabel names the task list: a roll-up links the latest failure only.
+func tasksLabel(f monitor.Finding) string {
+	switch {
+	case f.Rollup != nil:
+		return "Latest task"
+	case len(f.Tasks) == 1:
+		return "Task"
+	}
+	return "Tasks"
+}
+
+// alertFields picks the facts worth a glance for each kind; a field that
+// would only repeat another one, or say nothing (a count of 1 on a missed
+// run), is left out.
+func alertFields(f monitor.Finding, st Style) []field {
 	fs := []field{{"Cluster", escapeMrkdwn(f.Cluster)}}
 	if f.Region != "" {
 		fs = append(fs, field{"Region", escapeMrkdwn(f.Region)})
@@ -70,21 +85,25 @@ func alertFields(f monitor.Finding) []field {
 	if f.Job != "" {
 		fs = append(fs, field{"Job", escapeMrkdwn(f.Job)})
 	}
+	since := !f.Since.IsZero()
 	switch f.Kind {
 	case monitor.KindTaskLimit:
 		fs = append(fs, field{"Tasks", valueOfLimit(f.Value, f.Limit)})
-		if f.Peak > 0 {
+		if f.Peak > f.Value {
 			fs = append(fs, field{"Peak", valueOfLimit(f.Peak, f.Limit)})
 		}
 		if len(f.Counts) > 0 {
 			fs = append(fs, field{"By status", escapeMrkdwn(formatCounts(f.Counts))})
 		}
 	case monitor.KindDuplicateRun:
-		fs = append(fs, field{"Copies running", strconv.Itoa(f.Value) + " (max " + strconv.Itoa(f.Limit) + ")"})
-		if f.Peak > 0 {
+		if f.Transition != monitor.Resolved {
+			fs = append(fs, field{"Copies running", strconv.Itoa(f.Value) + " (max " + strconv.Itoa(f.Limit) + ")"})
+		}
+		if f.Peak > f.Value {
 			fs = append(fs, field{"Peak copies", strconv.Itoa(f.Peak)})
 		}
 	case monitor.KindFailedTask:
+		since = false // the Stopped field says it
 		if f.Rollup != nil {
 			fs = append(fs, field{"Failures", strconv.Itoa(f.Rollup.Count)})
 			if len(f.Rollup.ExitCodes) > 0 {
@@ -93,22 +112,35 @@ func alertFields(f monitor.Finding) []field {
 			break
 		}
 		if fl := f.Failure; fl != nil {
-			fs = append(fs, failureFields(fl)...)
+			fs = append(fs, failureFields(fl, st)...)
 		}
-	default:
-		if f.Limit > 0 || f.Value > 0 {
-			fs = append(fs, field{"Value", valueOfLimit(f.Value, f.Limit)})
+	case monitor.KindMissedRun:
+		since = false // opened is only when the grace ran out; Due says when
+		fs = append(fs, field{"Due", st.time(f.Due)})
+	case monitor.KindOverrun:
+		if f.Transition != monitor.Resolved {
+			fs = append(fs, field{"Overrunning", monitor.Plural(f.Value, "task")})
+		}
+		if f.Limit > 0 {
+			fs = append(fs, field{"Max duration", formatDuration(time.Duration(f.Limit) * time.Minute)})
+		}
+		if !f.Due.IsZero() {
+			fs = append(fs, field{"Next run due", st.time(f.Due)})
 		}
 	}
-	if !f.Since.IsZero() && f.Rollup == nil {
-		fs = append(fs, field{"Since", formatTime(f.Since)})
+	if since {
+		fs = append(fs, field{"Since", st.time(f.Since)})
 	}
 	return fs
 }
 
-// failureFields are the short facts of one failed run.
-func failureFields(fl *monitor.Failure) []field {
-	fs := []field{{"Cause", escapeMrkdwn(causeText(fl))}}
+// failureFields are the short facts of one failed run. The cause is named
+// only when the exit code does not already say it.
+func failureFields(fl *monitor.Failure, st Style) []field {
+	var fs []field
+	if fl.Cause != monitor.CauseExit || fl.ExitCode == nil {
+		fs = append(fs, field{"Cause", escapeMrkdwn(causeText(fl))})
+	}
 	if fl.Container != "" {
 		fs = append(fs, field{"Container", escapeMrkdwn(fl.Container)})
 	}
@@ -119,10 +151,10 @@ func failureFields(fl *monitor.Failure) []field {
 		fs = append(fs, field{"Started by", escapeMrkdwn(fl.StartedBy)})
 	}
 	if !fl.StartedAt.IsZero() {
-		fs = append(fs, field{"Started", formatTime(fl.StartedAt)})
+		fs = append(fs, field{"Started", st.time(fl.StartedAt)})
 	}
 	if !fl.StoppedAt.IsZero() {
-		fs = append(fs, field{"Stopped", formatTime(fl.StoppedAt)})
+		fs = append(fs, field{"Stopped", st.time(fl.StoppedAt)})
 	}
 	if d := fl.Duration(); d > 0 {
 		fs = append(fs, field{"Duration", formatDuration(d)})
@@ -135,24 +167,28 @@ func failureFields(fl *monitor.Failure) []field {
 func failureText(fl *monitor.Failure) string {
 	var lines []string
 	if fl.Reason != "" {
-		lines = append(lines, "*Reason:* "+escapeMrkdwn(fl.Reason))
+		r := escapeMrkdwn(fl.Reason)
+		if fl.StoppedReason == fl.Reason && fl.StopCode != "" {
+			r += " (" + escapeMrkdwn(fl.StopCode) + ")" // ECS often repeats a start error as the task's reason
+		}
+		lines = append(lines, "*Reason:* "+r)
 	}
-	if fl.StoppedReason != "" {
+	if fl.StoppedReason != "" && fl.StoppedReason != fl.Reason {
 		sr := escapeMrkdwn(fl.StoppedReason)
 		if fl.StopCode != "" {
 			sr += " (" + escapeMrkdwn(fl.StopCode) + ")"
 		}
 		lines = append(lines, "*Stopped reason:* "+sr)
 	}
-	if fl.LogURL != "" {
+	if fl.LogURL != "" && fl.Cause != monitor.CauseNeverStarted {
 		lines = append(lines, link(fl.LogURL, "CloudWatch logs"))
 	}
 	return joinLimited(lines, "\n", maxSectionText)
 }
 
 // alertContext is the small print: when, and which event.
-func alertContext(f monitor.Finding) []string {
-	items := []string{"At " + formatTime(f.At)}
+func alertContext(f monitor.Finding, st Style) []string {
+	items := []string{"At " + st.time(f.At)}
 	if f.Failure != nil && f.EventID != "" {
 		items = append(items, "Event "+escapeMrkdwn(f.EventID))
 	}

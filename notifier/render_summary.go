@@ -13,8 +13,8 @@ import (
 // tasks against the limit), a line per job (duplicates, runs, durations),
 // monitor errors and notes. An empty summary renders as an all-clear, for
 // deployments that ask for one (summary.send_empty).
-func SummaryBlocks(s monitor.Summary, links Links) (fallbackText string, blocks []slack.Block, color string) {
-	window := formatTime(s.From) + " – " + formatTime(s.To)
+func SummaryBlocks(s monitor.Summary, st Style) (fallbackText string, blocks []slack.Block, color string) {
+	window := st.time(s.From) + " – " + st.time(s.To)
 	blocks = append(blocks, headerBlock(":bar_chart: ECS cron summary"))
 	blocks = append(blocks, contextBlock(window))
 
@@ -25,7 +25,7 @@ func SummaryBlocks(s monitor.Summary, links Links) (fallbackText string, blocks 
 			for _, j := range c.Jobs {
 				runs += j.Runs
 			}
-			lines = append(lines, fmt.Sprintf("*%s*: peak tasks %s, %d successful run(s)", escapeMrkdwn(c.Cluster), valueOfLimit(c.PeakTasks, c.TaskLimit), runs))
+			lines = append(lines, fmt.Sprintf("*%s*: peak tasks %s, %s", escapeMrkdwn(c.Cluster), peakTasks(c), monitor.Plural(runs, "successful run")))
 		}
 		for _, chunk := range chunkLines(lines, maxSectionText) {
 			blocks = append(blocks, mrkdwnSection(chunk))
@@ -39,10 +39,10 @@ func SummaryBlocks(s monitor.Summary, links Links) (fallbackText string, blocks 
 		blocks = append(blocks, mrkdwnSection(clusterHead(c)))
 		var lines []string
 		for _, j := range c.Jobs {
-			lines = append(lines, jobLines(c, j, links))
+			lines = append(lines, jobLines(c, j, st))
 		}
 		for _, e := range c.Errors {
-			lines = append(lines, errorLine(e))
+			lines = append(lines, ":warning: Monitor error: "+escapeMrkdwn(errorText(e, st)))
 		}
 		for _, n := range c.Notes {
 			lines = append(lines, ":memo: "+escapeMrkdwn(n))
@@ -52,32 +52,61 @@ func SummaryBlocks(s monitor.Summary, links Links) (fallbackText string, blocks 
 		}
 	}
 
-	fallback := fmt.Sprintf("ECS cron summary %s: %d cluster(s), %d run(s), %d failure(s), %d duplicate incident(s), %d monitor error(s)",
-		window, len(s.Clusters), t.runs, t.failures, t.duplicates, t.errors)
 	color = colorOK
-	if t.failures > 0 || t.duplicates > 0 || t.errors > 0 || t.missed > 0 || t.limitIncidents > 0 {
+	if t.failures > 0 || t.duplicates > 0 || t.errors > 0 || t.missed > 0 || t.overruns > 0 || t.limitIncidents > 0 {
 		color = colorWarning
 	}
-	return fallback, capBlocks(blocks), color
+	return escapeMrkdwn("ECS cron summary " + window + ": " + t.String()), capBlocks(blocks), color
 }
 
 type totals struct {
-	runs, failures, duplicates, errors, missed, limitIncidents int
+	clusters, runs, failures, missed, overruns, duplicates, errors, limitIncidents int
 }
 
 func summaryTotals(s monitor.Summary) totals {
-	var t totals
+	t := totals{clusters: len(s.Clusters)}
 	for _, c := range s.Clusters {
 		t.errors += len(c.Errors)
 		t.limitIncidents += c.LimitIncidents
 		for _, j := range c.Jobs {
 			t.runs += j.Runs
 			t.failures += j.Failures
-			t.duplicates += j.Duplicates
 			t.missed += j.Missed
+			t.overruns += j.Overruns
+			t.duplicates += j.Duplicates
 		}
 	}
 	return t
+}
+
+// String is the summary's one-line count: clusters, runs and failures
+// always, everything else only when it happened.
+func (t totals) String() string {
+	parts := []string{monitor.Plural(t.clusters, "cluster"), monitor.Plural(t.runs, "run"), monitor.Plural(t.failures, "failure")}
+	for _, p := range []struct {
+		n          int
+		one, other string
+	}{
+		{t.missed, "missed run", "missed runs"},
+		{t.overruns, "overrun", "overruns"},
+		{t.duplicates, "duplicate incident", "duplicate incidents"},
+		{t.limitIncidents, "task limit incident", "task limit incidents"},
+		{t.errors, "monitor error", "monitor errors"},
+	} {
+		if p.n > 0 {
+			parts = append(parts, monitor.Plural(p.n, p.one, p.other))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// peakTasks is the cluster's peak against its limit, or "unknown" when no
+// poll succeeded in the window: a zero would read as an idle cluster.
+func peakTasks(c monitor.ClusterSummary) string {
+	if !c.Polled {
+		return "unknown (no successful poll)"
+	}
+	return valueOfLimit(c.PeakTasks, c.TaskLimit)
 }
 
 // clusterHead is the cluster's first line: name, region, peak vs limit.
@@ -86,53 +115,69 @@ func clusterHead(c monitor.ClusterSummary) string {
 	if c.Region != "" {
 		h += " (" + escapeMrkdwn(c.Region) + ")"
 	}
-	h += "\nPeak tasks: " + valueOfLimit(c.PeakTasks, c.TaskLimit)
+	h += "\nPeak tasks: " + peakTasks(c)
 	if c.LimitIncidents > 0 {
-		h += fmt.Sprintf(" · %d limit incident(s)", c.LimitIncidents)
+		h += " · " + monitor.Plural(c.LimitIncidents, "limit incident")
 	}
 	return h
 }
 
-// jobLines renders one job: its run statistics, then its duplicates if any.
-func jobLines(c monitor.ClusterSummary, j monitor.JobSummary, links Links) string {
-	stats := []string{
-		fmt.Sprintf("runs %d", j.Runs),
-		fmt.Sprintf("ok %d", j.Successes),
-		fmt.Sprintf("failed %d", j.Failures),
-		fmt.Sprintf("missed %d", j.Missed),
-		fmt.Sprintf("overruns %d", j.Overruns),
+// jobStats is one job's counts, unescaped: runs and successes always,
+// failures, missed runs and overruns when there were any, then durations.
+func jobStats(j monitor.JobSummary, st Style) []string {
+	stats := []string{fmt.Sprintf("runs %d", j.Runs), fmt.Sprintf("ok %d", j.Successes)}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"failed", j.Failures}, {"missed", j.Missed}, {"overruns", j.Overruns}} {
+		if c.n > 0 {
+			stats = append(stats, fmt.Sprintf("%s %d", c.name, c.n))
+		}
 	}
 	if j.P50 > 0 || j.P95 > 0 || j.MaxDuration > 0 {
 		stats = append(stats, "p50 "+formatDuration(j.P50), "p95 "+formatDuration(j.P95), "max "+formatDuration(j.MaxDuration))
 	}
 	if !j.LastSuccess.IsZero() {
-		stats = append(stats, "last success "+formatTime(j.LastSuccess))
+		stats = append(stats, "last success "+st.time(j.LastSuccess))
 	}
+	return stats
+}
+
+// duplicateText is the unescaped duplicate line of a job, "" without any.
+func duplicateText(j monitor.JobSummary) string {
+	if j.Duplicates == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s, peak %d copies (max %d), longest overlap %s",
+		monitor.Plural(j.Duplicates, "duplicate incident"), j.PeakCopies, j.MaxConcurrent, formatDuration(j.LongestOverlap))
+}
+
+// errorText is one monitor_error incident of the window, unescaped.
+func errorText(e monitor.ErrorSummary, st Style) string {
+	state := "still open"
+	if e.Resolved {
+		state = "resolved"
+	}
+	return e.Message + " (since " + st.time(e.Since) + ", " + state + ")"
+}
+
+// jobLines renders one job: its run statistics, then its duplicates if any.
+func jobLines(c monitor.ClusterSummary, j monitor.JobSummary, st Style) string {
 	icon := ":white_check_mark:"
 	if j.Failures > 0 || j.Missed > 0 {
 		icon = ":x:"
 	} else if j.Duplicates > 0 || j.Overruns > 0 {
 		icon = ":warning:"
 	}
-	out := icon + " *" + escapeMrkdwn(j.Job) + "*: " + strings.Join(stats, " · ")
-	if j.Duplicates > 0 {
-		d := fmt.Sprintf("\n      :busts_in_silhouette: %d duplicate incident(s), peak %d copies (max %d), longest overlap %s",
-			j.Duplicates, j.PeakCopies, j.MaxConcurrent, formatDuration(j.LongestOverlap))
-		if tl := links.taskLinks(c.Region, c.Cluster, j.Tasks, maxSummaryTasks); tl != "" {
+	out := icon + " *" + escapeMrkdwn(j.Job) + "*: " + escapeMrkdwn(strings.Join(jobStats(j, st), " · "))
+	if d := duplicateText(j); d != "" {
+		d = "\n      :busts_in_silhouette: " + escapeMrkdwn(d)
+		if tl := st.taskLinks(c.Region, c.Cluster, j.Tasks, maxSummaryTasks); tl != "" {
 			d += ": " + tl
 		}
 		out += d
 	}
 	return out
-}
-
-// errorLine renders one monitor_error incident of the window.
-func errorLine(e monitor.ErrorSummary) string {
-	state := "still open"
-	if e.Resolved {
-		state = "resolved"
-	}
-	return ":warning: Monitor error: " + escapeMrkdwn(e.Message) + " (since " + formatTime(e.Since) + ", " + state + ")"
 }
 
 // chunkLines groups whole lines into texts of at most max runes each, so a

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
@@ -55,69 +56,61 @@ func failedFinding(cause monitor.Cause, exit *int, container, reason, stopped st
 	}
 }
 
+// richSummary is a hand-made summary for delivery tests; the golden files
+// use summaries the dispatcher made.
 func richSummary() monitor.Summary {
 	return monitor.Summary{
 		From: t0, To: t0.Add(15 * time.Minute),
-		Clusters: []monitor.ClusterSummary{
-			{
-				Cluster: "cron", Region: "ap-northeast-1", PeakTasks: 48, TaskLimit: 50, LimitIncidents: 1,
-				Jobs: []monitor.JobSummary{
-					{
-						Job: "image-resizer", Duplicates: 2, PeakCopies: 3, MaxConcurrent: 1, LongestOverlap: 5*time.Minute + 10*time.Second,
-						Tasks: []string{taskARN("aaaa1111"), taskARN("bbbb2222"), taskARN("cccc3333"), taskARN("dddd4444")},
-						Runs:  6, Successes: 5, Failures: 1, P50: 62 * time.Second, P95: 3 * time.Minute, MaxDuration: 4*time.Minute + 2*time.Second,
-						LastSuccess: t0.Add(12 * time.Minute),
-					},
-					{Job: "report-daily", Runs: 1, Successes: 0, Missed: 1},
-					{Job: "sync-<!here>", Runs: 4, Successes: 4, Overruns: 1, P50: time.Minute, P95: 2 * time.Minute, MaxDuration: 2 * time.Minute},
-				},
-				Notes: []string{"rule report-daily is DISABLED"},
-			},
-			{
-				Cluster: "batch", Region: "us-east-1", PeakTasks: 12, TaskLimit: 100,
-				Errors: []monitor.ErrorSummary{{Message: "ListTasks: AccessDeniedException", Since: t0.Add(2 * time.Minute), Resolved: true}},
-				Jobs:   []monitor.JobSummary{{Job: "etl", Runs: 3, Successes: 3, P50: 10 * time.Minute, P95: 11 * time.Minute, MaxDuration: 11 * time.Minute, LastSuccess: t0.Add(14 * time.Minute)}},
-			},
-		},
+		Clusters: []monitor.ClusterSummary{{
+			Cluster: "cron", Region: "ap-northeast-1", Polled: true, PeakTasks: 48, TaskLimit: 50, LimitIncidents: 1,
+			Jobs: []monitor.JobSummary{{Job: "image-resizer", Duplicates: 2, PeakCopies: 3, MaxConcurrent: 1,
+				Tasks: []string{taskARN("aaaa1111"), taskARN("bbbb2222")}, Runs: 6, Successes: 5, Failures: 1}},
+			Notes: []string{"rule report-daily is DISABLED"},
+		}},
 	}
 }
 
-// goldenCases are the representative messages an on-call engineer sees.
-func goldenCases() map[string]message {
-	alert := func(f monitor.Finding) message {
-		fb, blocks, color := AlertBlocks(f, Links{})
-		return buildMessage(fb, blocks, color, f.Route.Mention)
+// goldenZone is the zone of the CRON_TZ goldens, taken from a summary
+// schedule the way the daemon takes it.
+func goldenZone(t *testing.T) *time.Location {
+	t.Helper()
+	zone := config.Summary{Schedule: "CRON_TZ=Asia/Tokyo 0 9 * * *"}.Zone()
+	if zone.String() != "Asia/Tokyo" {
+		t.Fatalf("zone of a CRON_TZ schedule = %s, want Asia/Tokyo", zone)
 	}
-	summary := func(s monitor.Summary) message {
-		fb, blocks, color := SummaryBlocks(s, Links{})
-		return buildMessage(fb, blocks, color, "")
+	return zone
+}
+
+// golden is one message as Slack gets it and as the terminal prints it.
+type golden struct {
+	slack    message
+	terminal string
+}
+
+// goldenCases are every kind of message an on-call engineer sees, made by
+// the real code paths (see production_test.go).
+func goldenCases(t *testing.T) map[string]golden {
+	t.Helper()
+	p := runProduction(t)
+	alert := func(f monitor.Finding, st Style) golden {
+		fb, blocks, color := AlertBlocks(f, st)
+		return golden{buildMessage(fb, blocks, color, f.Route.Mention), AlertText(f, st)}
 	}
-	routed := failedFinding(monitor.CauseExit, intp(1), "app", "", "Essential container in task exited")
-	routed.Route = monitor.Route{Channel: "C0TEAM", Mention: "<!subteam^S0123ABC>"}
-	storm := failedFinding(monitor.CauseExit, intp(1), "app", "", "Essential container in task exited")
-	storm.Rollup = &monitor.Rollup{Count: 200, First: t0, Last: t0.Add(9 * time.Minute), ExitCodes: map[int]int{1: 180, 137: 20}}
-	final := storm
-	final.Rollup = &monitor.Rollup{Count: 200, First: t0, Last: t0.Add(9 * time.Minute), ExitCodes: map[int]int{1: 180, 137: 20}, Final: true}
-	resolved := limitFinding(monitor.SeverityCritical, monitor.Resolved, 30)
-	resolved.Message = "cluster cron back below its thresholds"
-	return map[string]message{
-		"task_limit_warning_opened":     alert(limitFinding(monitor.SeverityWarning, monitor.Opened, 42)),
-		"task_limit_critical_escalated": alert(limitFinding(monitor.SeverityCritical, monitor.Escalated, 48)),
-		"task_limit_resolved":           alert(resolved),
-		"monitor_error": alert(monitor.Finding{
-			Kind: monitor.KindMonitorError, Severity: monitor.SeverityCritical, Transition: monitor.Opened,
-			Cluster: "batch", Region: "us-east-1",
-			Message: "cannot list tasks: operation error ECS: ListTasks, AccessDeniedException: not authorized to perform ecs:ListTasks",
-			Since:   t0, At: t0,
-		}),
-		"failed_task_exit1":         alert(routed),
-		"failed_task_oom":           alert(failedFinding(monitor.CauseOOM, intp(137), "app", "OutOfMemoryError: Container killed due to memory usage", "Essential container in task exited")),
-		"failed_task_never_started": alert(failedFinding(monitor.CauseNeverStarted, nil, "", "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref", "Task failed to start")),
-		"rollup_counting":           alert(storm),
-		"rollup_final":              alert(final),
-		"summary_duplicates":        summary(richSummary()),
-		"summary_empty":             summary(monitor.Summary{From: t0, To: t0.Add(15 * time.Minute), Clusters: []monitor.ClusterSummary{{Cluster: "cron", Region: "ap-northeast-1", PeakTasks: 3, TaskLimit: 50, Jobs: []monitor.JobSummary{{Job: "etl", Runs: 2, Successes: 2}}}}}),
+	summary := func(s monitor.Summary, st Style) golden {
+		fb, blocks, color := SummaryBlocks(s, st)
+		return golden{buildMessage(fb, blocks, color, ""), SummaryText(s, st)}
 	}
+	out := map[string]golden{}
+	for name, f := range p.alerts {
+		out[name] = alert(f, Style{})
+	}
+	for name, s := range p.summaries {
+		out[name] = summary(s, Style{})
+	}
+	tokyo := Style{Zone: goldenZone(t)}
+	out["summary_cron_tz"] = summary(p.summaries["summary"], tokyo)
+	out["missed_run_opened_cron_tz"] = alert(p.alerts["missed_run_opened"], tokyo)
+	return out
 }
 
 func marshalGolden(t *testing.T, m message) []byte {
@@ -135,27 +128,33 @@ func marshalGolden(t *testing.T, m message) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	for name, m := range goldenCases() {
+	for name, g := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
-			got := marshalGolden(t, m)
-			path := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("read golden file (run go test ./notifier -update to create): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from golden file; run with -update and review the diff\ngot:\n%s", path, got)
-			}
+			got := marshalGolden(t, g.slack)
+			checkGolden(t, filepath.Join("testdata", "golden", name+".json"), got)
+			checkGolden(t, filepath.Join("testdata", "golden", "terminal", name+".txt"), []byte(g.terminal))
 			assertWithinSlackLimits(t, got)
 		})
+	}
+}
+
+// checkGolden compares got with the file at path (rewritten by -update).
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run go test ./notifier -update to create): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden file; run with -update and review the diff\ngot:\n%s", path, got)
 	}
 }
 
@@ -210,11 +209,11 @@ func TestAlertColorsAndHeaders(t *testing.T) {
 		{"escalated", limitFinding(monitor.SeverityCritical, monitor.Escalated, 48), colorCritical, ":rotating_light: Task limit escalated to critical"},
 		{"renotify", limitFinding(monitor.SeverityCritical, monitor.Renotify, 48), colorCritical, ":rotating_light: Task limit still critical"},
 		{"resolved", limitFinding(monitor.SeverityCritical, monitor.Resolved, 10), colorOK, ":white_check_mark: Resolved: Task limit"},
-		{"info", monitor.Finding{Kind: monitor.KindOverrun, Severity: monitor.SeverityInfo, Cluster: "c", Job: "j"}, colorOK, ":information_source: Overrun info · j"},
+		{"info", monitor.Finding{Kind: monitor.KindOverrun, Severity: monitor.SeverityInfo, Cluster: "c", Job: "j"}, colorOK, ":information_source: Overrun · j"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, blocks, color := AlertBlocks(c.f, Links{})
+			_, blocks, color := AlertBlocks(c.f, Style{})
 			if color != c.color {
 				t.Errorf("color %s, want %s", color, c.color)
 			}
@@ -234,7 +233,7 @@ func TestLongInputsStayWithinLimits(t *testing.T) {
 	for i := range 300 {
 		f.Tasks = append(f.Tasks, taskARN(fmt.Sprintf("%032d", i)))
 	}
-	fb, blocks, color := AlertBlocks(f, Links{})
+	fb, blocks, color := AlertBlocks(f, Style{})
 	got := marshalGolden(t, buildMessage(fb, blocks, color, ""))
 	assertWithinSlackLimits(t, got)
 	if !strings.Contains(string(got), "+291 more") {
@@ -249,7 +248,7 @@ func TestLongInputsStayWithinLimits(t *testing.T) {
 		}
 		s.Clusters = append(s.Clusters, c)
 	}
-	fb, blocks, color = SummaryBlocks(s, Links{})
+	fb, blocks, color = SummaryBlocks(s, Style{})
 	if len(blocks) != maxBlocks {
 		t.Errorf("%d blocks, want exactly the cap %d", len(blocks), maxBlocks)
 	}
@@ -271,7 +270,7 @@ func TestTaskLink(t *testing.T) {
 		{"", "us-east-1", "a|b>c", "https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/a%7Cb%3Ec/tasks/abc123/configuration?region=us-east-1"},
 	}
 	for _, c := range cases {
-		if got := (Links{ConsoleURL: c.base}).Task(c.region, c.cluster, arn); got != c.want {
+		if got := (Style{ConsoleURL: c.base}).Task(c.region, c.cluster, arn); got != c.want {
 			t.Errorf("Task(%q,%q) with base %q = %q, want %q", c.region, c.cluster, c.base, got, c.want)
 		}
 	}

@@ -43,6 +43,9 @@ type SlackOptions struct {
 	// MaxAttempts bounds tries per message, the first included (default 6).
 	MaxAttempts int
 	Now         func() time.Time
+	// Zone is the zone of the times in messages (nil: UTC); the daemon
+	// passes summary.schedule's CRON_TZ.
+	Zone *time.Location
 }
 
 // Slack posts findings and summaries to Slack. It implements
@@ -51,7 +54,7 @@ type Slack struct {
 	webhookURL string        // revealed; never logged (see redactor)
 	api        *slack.Client // nil for the webhook transport
 	channel    string
-	links      Links
+	style      Style
 
 	httpClient  *http.Client
 	log         *slog.Logger
@@ -82,7 +85,7 @@ func NewSlack(cfg config.Slack, opts SlackOptions) (*Slack, error) {
 	s := &Slack{
 		webhookURL:  webhook,
 		channel:     cfg.Channel,
-		links:       Links{ConsoleURL: cfg.ConsoleURL},
+		style:       Style{ConsoleURL: cfg.ConsoleURL, Zone: opts.Zone},
 		httpClient:  opts.HTTPClient,
 		log:         opts.Logger,
 		sleep:       opts.Sleep,
@@ -179,7 +182,7 @@ func (m message) msgOptions() []slack.MsgOption {
 // transport is in use. Webhooks cannot edit: they post anew and return a
 // zero Receipt.
 func (s *Slack) Notify(ctx context.Context, f monitor.Finding, update monitor.Receipt) (monitor.Receipt, error) {
-	fallback, blocks, color := AlertBlocks(f, s.links)
+	fallback, blocks, color := AlertBlocks(f, s.style)
 	m := buildMessage(fallback, blocks, color, f.Route.Mention)
 	channel := s.channel
 	if f.Route.Channel != "" {
@@ -194,9 +197,9 @@ func (s *Slack) Notify(ctx context.Context, f monitor.Finding, update monitor.Re
 
 // Summarize posts a summary window to the default channel.
 func (s *Slack) Summarize(ctx context.Context, sum monitor.Summary) error {
-	fallback, blocks, color := SummaryBlocks(sum, s.links)
+	fallback, blocks, color := SummaryBlocks(sum, s.style)
 	if _, err := s.send(ctx, buildMessage(fallback, blocks, color, ""), s.channel, monitor.Receipt{}); err != nil {
-		return fmt.Errorf("post summary %s: %w", formatTime(sum.To), err)
+		return fmt.Errorf("post summary %s: %w", s.style.time(sum.To), err)
 	}
 	return nil
 }

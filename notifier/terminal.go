@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
@@ -14,23 +14,28 @@ import (
 // Terminal writes findings and summaries as plain text, for the demo where
 // no Slack exists. It implements monitor.Notifier; it cannot edit, so it
 // returns zero Receipts. Safe for concurrent use: each message is written
-// whole under a mutex so concurrent alerts never interleave.
+// whole under a mutex so concurrent alerts never interleave. It renders the
+// same facts as the Slack messages (the same fields, times and wording),
+// without the markup.
 type Terminal struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu    sync.Mutex
+	w     io.Writer
+	style Style
 }
 
 var _ monitor.Notifier = (*Terminal)(nil)
 
-// NewTerminal writes to w.
-func NewTerminal(w io.Writer) *Terminal { return &Terminal{w: w} }
+// NewTerminal writes to w, with times in zone (nil: UTC).
+func NewTerminal(w io.Writer, zone *time.Location) *Terminal {
+	return &Terminal{w: w, style: Style{Zone: zone}}
+}
 
 // Notify writes one finding.
 func (t *Terminal) Notify(ctx context.Context, f monitor.Finding, _ monitor.Receipt) (monitor.Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return monitor.Receipt{}, fmt.Errorf("write finding: %w", err)
 	}
-	return monitor.Receipt{}, t.write(AlertText(f))
+	return monitor.Receipt{}, t.write(AlertText(f, t.style))
 }
 
 // Summarize writes one summary window.
@@ -38,7 +43,7 @@ func (t *Terminal) Summarize(ctx context.Context, s monitor.Summary) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	return t.write(SummaryText(s))
+	return t.write(SummaryText(s, t.style))
 }
 
 func (t *Terminal) write(text string) error {
@@ -50,37 +55,44 @@ func (t *Terminal) write(text string) error {
 	return nil
 }
 
-// AlertText renders a finding as a plain-text block ending in a blank line,
-// e.g. "[CRITICAL] task limit: cluster cron 48/50 tasks (96%) ...".
-func AlertText(f monitor.Finding) string {
+// AlertText renders a finding as a plain-text block ending in a blank line:
+// the tag and headline, what happened, the same fields as the Slack
+// message, the failure's reasons and logs, the tasks, and when.
+func AlertText(f monitor.Finding, st Style) string {
 	var b strings.Builder
-	tag := strings.ToUpper(string(f.Severity))
+	tag, head := strings.ToUpper(string(f.Severity)), headline(f)
 	if f.Transition == monitor.Resolved {
-		tag = "RESOLVED"
+		tag, head = "RESOLVED", strings.TrimPrefix(head, "Resolved: ")
 	}
-	fmt.Fprintf(&b, "[%s] %s: %s\n", tag, strings.ReplaceAll(string(f.Kind), "_", " "), clean(oneLine(f)))
+	fmt.Fprintf(&b, "[%s] %s\n", tag, clean(head))
 	if f.Rollup != nil {
-		fmt.Fprintf(&b, "  %s (%s)\n", clean(rollupLine(f)), rollupState(f.Rollup))
+		fmt.Fprintf(&b, "  %s; %s\n", clean(rollupLine(f, st)), rollupState(f.Rollup, st))
 	} else if f.Message != "" {
 		fmt.Fprintf(&b, "  %s\n", clean(f.Message))
 	}
+	fields := alertFields(f, st)
+	parts := make([]string, 0, len(fields))
+	for _, fd := range fields {
+		parts = append(parts, strings.ToLower(fd.name)+": "+unescape(fd.value))
+	}
+	fmt.Fprintf(&b, "  %s\n", clean(strings.Join(parts, ", ")))
 	if fl := f.Failure; fl != nil && f.Rollup == nil {
-		parts := []string{"cause: " + causeText(fl)}
-		for _, fd := range failureFields(fl)[1:] {
-			parts = append(parts, strings.ToLower(fd.name)+": "+unescape(fd.value))
-		}
-		fmt.Fprintf(&b, "  %s\n", clean(strings.Join(parts, ", ")))
 		if fl.Reason != "" {
-			fmt.Fprintf(&b, "  reason: %s\n", clean(fl.Reason))
+			r := fl.Reason
+			if fl.StoppedReason == fl.Reason && fl.StopCode != "" {
+				r += " (" + fl.StopCode + ")"
+			}
+			fmt.Fprintf(&b, "  reason: %s\n", clean(r))
 		}
-		if fl.StoppedReason != "" {
-			fmt.Fprintf(&b, "  stopped reason: %s\n", clean(fl.StoppedReason))
+		if fl.StoppedReason != "" && fl.StoppedReason != fl.Reason {
+			sr := fl.StoppedReason
+			if fl.StopCode != "" {
+				sr += " (" + fl.StopCode + ")"
+			}
+			fmt.Fprintf(&b, "  stopped reason: %s\n", clean(sr))
 		}
-		if fl.LogURL != "" {
+		if fl.LogURL != "" && fl.Cause != monitor.CauseNeverStarted {
 			fmt.Fprintf(&b, "  logs: %s\n", clean(fl.LogURL))
-		}
-		if fl.EventID != "" {
-			fmt.Fprintf(&b, "  event: %s\n", clean(fl.EventID))
 		}
 	}
 	if len(f.Tasks) > 0 {
@@ -88,96 +100,51 @@ func AlertText(f monitor.Finding) string {
 		for _, a := range f.Tasks {
 			ids = append(ids, monitor.ShortID(a))
 		}
-		fmt.Fprintf(&b, "  tasks: %s\n", clean(joinLimited(ids, ", ", 200)))
+		fmt.Fprintf(&b, "  %s: %s\n", strings.ToLower(tasksLabel(f)), clean(joinLimited(ids, ", ", 200)))
 	}
-	fmt.Fprintf(&b, "  at %s\n\n", formatTime(f.At))
+	at := "at " + st.time(f.At)
+	if f.Failure != nil && f.EventID != "" {
+		at += ", event " + f.EventID
+	}
+	fmt.Fprintf(&b, "  %s\n\n", clean(at))
 	return b.String()
 }
 
-// oneLine is the headline sentence after the tag.
-func oneLine(f monitor.Finding) string {
+// SummaryText renders a summary window as plain text, with the Slack
+// summary's counts and wording.
+func SummaryText(s monitor.Summary, st Style) string {
 	var b strings.Builder
-	b.WriteString("cluster " + f.Cluster)
-	if f.Region != "" {
-		b.WriteString(" (" + f.Region + ")")
-	}
-	if f.Job != "" {
-		b.WriteString(" job " + f.Job)
-	}
-	switch f.Kind {
-	case monitor.KindTaskLimit:
-		fmt.Fprintf(&b, " %d/%d tasks", f.Value, f.Limit)
-		if p := percent(f.Value, f.Limit); p != "" {
-			b.WriteString(" (" + p + ")")
-		}
-		if f.Peak > 0 {
-			fmt.Fprintf(&b, ", peak %d", f.Peak)
-		}
-		if len(f.Counts) > 0 {
-			b.WriteString(", " + formatCounts(f.Counts))
-		}
-	case monitor.KindDuplicateRun:
-		fmt.Fprintf(&b, " %d copies running (max %d)", f.Value, f.Limit)
-		if f.Peak > 0 {
-			fmt.Fprintf(&b, ", peak %d", f.Peak)
-		}
-	}
-	if f.Transition != "" && f.Transition != monitor.Opened {
-		b.WriteString(" [" + string(f.Transition) + "]")
-	}
-	if !f.Since.IsZero() {
-		b.WriteString(" since " + formatTime(f.Since))
-	}
-	return b.String()
-}
-
-// SummaryText renders a summary window as plain text.
-func SummaryText(s monitor.Summary) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[SUMMARY] %s – %s\n", formatTime(s.From), formatTime(s.To))
+	fmt.Fprintf(&b, "[SUMMARY] %s – %s\n", st.time(s.From), st.time(s.To))
 	if s.Empty() {
 		b.WriteString("  all clear: no incidents, failures or errors in this window\n\n")
 		return b.String()
 	}
+	fmt.Fprintf(&b, "  %s\n", summaryTotals(s))
 	for _, c := range s.Clusters {
 		line := "  cluster " + c.Cluster
 		if c.Region != "" {
 			line += " (" + c.Region + ")"
 		}
-		line += ": peak " + strconv.Itoa(c.PeakTasks) + "/" + strconv.Itoa(c.TaskLimit) + " tasks"
+		line += ": peak tasks " + peakTasks(c)
 		if c.LimitIncidents > 0 {
-			line += ", " + strconv.Itoa(c.LimitIncidents) + " limit incident(s)"
+			line += ", " + monitor.Plural(c.LimitIncidents, "limit incident")
 		}
 		b.WriteString(clean(line) + "\n")
 		for _, j := range c.Jobs {
-			l := fmt.Sprintf("    %s: runs %d, ok %d, failed %d, missed %d, overruns %d",
-				j.Job, j.Runs, j.Successes, j.Failures, j.Missed, j.Overruns)
-			if j.P50 > 0 || j.P95 > 0 || j.MaxDuration > 0 {
-				l += fmt.Sprintf(", p50 %s, p95 %s, max %s", formatDuration(j.P50), formatDuration(j.P95), formatDuration(j.MaxDuration))
-			}
-			if !j.LastSuccess.IsZero() {
-				l += ", last success " + formatTime(j.LastSuccess)
-			}
-			b.WriteString(clean(l) + "\n")
-			if j.Duplicates > 0 {
+			b.WriteString(clean("    "+j.Job+": "+strings.Join(jobStats(j, st), ", ")) + "\n")
+			if d := duplicateText(j); d != "" {
 				ids := make([]string, 0, len(j.Tasks))
 				for _, a := range j.Tasks {
 					ids = append(ids, monitor.ShortID(a))
 				}
-				d := fmt.Sprintf("      duplicates: %d incident(s), peak %d copies (max %d), longest overlap %s",
-					j.Duplicates, j.PeakCopies, j.MaxConcurrent, formatDuration(j.LongestOverlap))
 				if len(ids) > 0 {
 					d += ": " + joinLimited(ids, ", ", 120)
 				}
-				b.WriteString(clean(d) + "\n")
+				b.WriteString(clean("      "+d) + "\n")
 			}
 		}
 		for _, e := range c.Errors {
-			state := "still open"
-			if e.Resolved {
-				state = "resolved"
-			}
-			b.WriteString(clean("    monitor error: "+e.Message+" (since "+formatTime(e.Since)+", "+state+")") + "\n")
+			b.WriteString(clean("    monitor error: "+errorText(e, st)) + "\n")
 		}
 		for _, n := range c.Notes {
 			b.WriteString(clean("    note: "+n) + "\n")

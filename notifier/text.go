@@ -107,21 +107,41 @@ func link(u, text string) string {
 	return "<" + safeURL(u) + "|" + escapeMrkdwn(text) + ">"
 }
 
-// Links builds console URLs for rendered messages.
-type Links struct {
+// Style is what every rendered message shares: where console links point
+// and the zone times are written in.
+type Style struct {
 	// ConsoleURL is the AWS console base; empty means the real console,
-	// where the region becomes a sub-domain. Any other value (the demo, tests)
-	// is used as given.
+	// where the region becomes a sub-domain. Any other value (the demo,
+	// tests) is used as given.
 	ConsoleURL string
+	// Zone is the zone of every time in a message: summary.schedule's
+	// CRON_TZ when it has one, so on-call reads the zone the summary runs
+	// in. Nil means UTC.
+	Zone *time.Location
 }
 
 // Task returns the console page of one task.
-func (l Links) Task(region, cluster, taskARN string) string {
+func (l Style) Task(region, cluster, taskARN string) string {
 	return monitor.Console{Base: l.ConsoleURL}.TaskURL(region, cluster, taskARN)
 }
 
+// time is the one timestamp format of every message, to the second, with
+// its zone shown (monitor.TimeLayout). Slack's <!date^...> would localise,
+// but it is a control sequence we keep out of messages so the no-mention
+// guarantee stays simple to check.
+func (l Style) time(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	zone := l.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	return t.In(zone).Format(monitor.TimeLayout)
+}
+
 // taskLinks renders up to max task ids as console links and "+N more".
-func (l Links) taskLinks(region, cluster string, tasks []string, max int) string {
+func (l Style) taskLinks(region, cluster string, tasks []string, max int) string {
 	if len(tasks) == 0 {
 		return ""
 	}
@@ -136,27 +156,8 @@ func (l Links) taskLinks(region, cluster string, tasks []string, max int) string
 	return strings.Join(parts, ", ")
 }
 
-// formatTime is the one timestamp format of every message: UTC, to the second.
-// Slack's <!date^...> would localise, but it is a control sequence we keep
-// out of messages so the no-mention guarantee stays simple to check.
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
-// formatDuration rounds to the second; sub-second precision is noise for
-// cron jobs.
-func formatDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0s"
-	}
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
+// formatDuration is monitor.FormatDuration: "17m22s", "5m", "1h".
+func formatDuration(d time.Duration) string { return monitor.FormatDuration(d) }
 
 // percent renders value/limit as a whole percentage; "" when no limit.
 func percent(value, limit int) string {

@@ -73,10 +73,12 @@ func subject(f monitor.Finding) string {
 }
 
 // headline is the unescaped one-line title shared by Slack and the terminal,
-// e.g. "Task limit critical · cron" or "Resolved: Task limit · cron".
+// e.g. "Task limit critical · cron" or "Resolved: Task limit · cron". Only
+// the task limit has two severities worth naming; every other kind has one.
 func headline(f monitor.Finding) string {
 	title := kindTitle(f.Kind)
 	sev := string(f.Severity)
+	graded := f.Kind == monitor.KindTaskLimit
 	var h string
 	switch {
 	case f.Rollup != nil:
@@ -85,12 +87,14 @@ func headline(f monitor.Finding) string {
 		h = "Resolved: " + title
 	case f.Transition == monitor.Escalated:
 		h = title + " escalated to " + sev
-	case f.Transition == monitor.Renotify:
+	case f.Transition == monitor.Renotify && graded:
 		h = title + " still " + sev
-	case f.Kind == monitor.KindFailedTask:
-		h = title
-	default:
+	case f.Transition == monitor.Renotify:
+		h = title + " still open"
+	case graded:
 		h = title + " " + sev
+	default:
+		h = title
 	}
 	if s := subject(f); s != "" {
 		h += " · " + s
@@ -105,30 +109,34 @@ func causeText(fl *monitor.Failure) string {
 		if fl.ExitCode != nil {
 			return "exit code " + strconv.Itoa(*fl.ExitCode)
 		}
-		return "non-zero exit"
+		return "stopped without an exit code"
 	case monitor.CauseOOM:
-		return "killed for memory (OOM)"
+		return "out of memory"
 	case monitor.CauseNeverStarted:
 		return "never started"
 	}
 	return string(fl.Cause)
 }
 
-// rollupLine is the unescaped storm sentence:
-// "200 failures of nightly since 2024-... (exit codes: 1×180, 137×20)".
-func rollupLine(f monitor.Finding) string {
+// rollupLine is the unescaped storm sentence, subject-free since the
+// headline names the job: "8 failures since 2026-03-09 05:00:00 UTC (3
+// alerted one by one)". The count is the job's total since the burst began.
+func rollupLine(f monitor.Finding, st Style) string {
 	r := f.Rollup
-	s := strconv.Itoa(r.Count) + " failures of " + subject(f) + " since " + formatTime(r.First)
-	if len(r.ExitCodes) > 0 {
-		s += " (exit codes: " + formatExitCodes(r.ExitCodes) + ")"
+	s := monitor.Plural(r.Count, "failure") + " since " + st.time(r.First)
+	switch {
+	case r.Alerted == 1:
+		s += " (the first alerted on its own)"
+	case r.Alerted > 1:
+		s += " (the first " + strconv.Itoa(r.Alerted) + " alerted one by one)"
 	}
 	return s
 }
 
 // rollupState says whether the roll-up is still counting.
-func rollupState(r *monitor.Rollup) string {
+func rollupState(r *monitor.Rollup, st Style) string {
 	if r.Final {
-		return "final count; last failure " + formatTime(r.Last)
+		return "final count; last failure at " + st.time(r.Last)
 	}
-	return "still counting; last failure " + formatTime(r.Last)
+	return "still counting; last failure at " + st.time(r.Last)
 }

@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		if so.Logger == nil {
 			so.Logger = o.Logger
 		}
+		so.Zone = cfg.Summary.Zone()
 		s, err := notifier.NewSlack(cfg.Slack, so)
 		if err != nil {
 			return nil, fmt.Errorf("set up Slack: %w", err)

@@ -119,7 +119,7 @@ func TestE2ESampleEvents(t *testing.T) {
 	want := map[string]string{
 		"billing-batch-daily":    "exit code",  // exit 1
 		"sync-inventory-hourly":  "never",      // CannotPullContainerError
-		"image-resizer-backfill": "for memory", // OOM
+		"image-resizer-backfill": "out of memory", // OOM
 	}
 	if len(posts) != len(want) {
 		for _, p := range posts {

@@ -122,7 +122,7 @@ func TestE2EDuplicateSummarisedOnce(t *testing.T) {
 		t.Fatalf("posts = %d, want the one summary", len(posts))
 	}
 	s := posts[0].Attachments
-	if !strings.Contains(s, "billing-batch-daily") || !strings.Contains(s, "1 duplicate incident(s), peak 2 copies (max 1)") {
+	if !strings.Contains(s, "billing-batch-daily") || !strings.Contains(s, "1 duplicate incident, peak 2 copies (max 1)") {
 		t.Errorf("summary should report one duplicate incident of billing-batch-daily:\n%s", s)
 	}
 }
@@ -200,7 +200,7 @@ poll_interval = "1s"
 		t.Errorf("poll failed logged %d times for the locked cluster, want 1", n)
 	}
 	remove()
-	eventually(t, "monitor_error resolved", func() bool { return e.slack.PostsContaining("polled again") >= 1 })
+	eventually(t, "monitor_error resolved", func() bool { return e.slack.PostsContaining("polling works again") >= 1 })
 }
 
 // Slack answers 429 then 200: the alert is delivered once, after Retry-After.

@@ -88,7 +88,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	var n monitor.Notifier
 	if !slackSet {
-		n = notifier.NewTerminal(o.Stdout)
+		n = notifier.NewTerminal(o.Stdout, cfg.Summary.Zone())
 	}
 	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock})
 	if err != nil {

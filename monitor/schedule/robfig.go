@@ -82,3 +82,17 @@ func cutTZPrefix(spec string) (zone, rest string, ok bool, err error) {
 	}
 	return zone, rest, true, nil
 }
+
+// SpecZone is the zone a robfig spec's CRON_TZ= (or TZ=) prefix names;
+// false when the spec has no prefix.
+func SpecZone(spec string) (*time.Location, bool, error) {
+	zone, _, ok, err := cutTZPrefix(spec)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	loc, err := loadLocation(zone)
+	if err != nil {
+		return nil, false, err
+	}
+	return loc, true, nil
+}

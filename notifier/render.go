@@ -128,7 +128,7 @@ func alertFields(f monitor.Finding, st Style) []field {
 			fs = append(fs, field{"Next run due", st.time(f.Due)})
 		}
 	}
-	if since {
+	if since && !f.Since.Equal(f.At) { // an incident just opened: At says it
 		fs = append(fs, field{"Since", st.time(f.Since)})
 	}
 	return fs

@@ -94,7 +94,7 @@ func goldenCases(t *testing.T) map[string]golden {
 	p := runProduction(t)
 	alert := func(f monitor.Finding, st Style) golden {
 		fb, blocks, color := AlertBlocks(f, st)
-		return golden{buildMessage(fb, blocks, color, f.Route.Mention), AlertText(f, st)}
+		return golden{buildMessage(fb, blocks, color, mention(f)), AlertText(f, st)}
 	}
 	summary := func(s monitor.Summary, st Style) golden {
 		fb, blocks, color := SummaryBlocks(s, st)

@@ -57,6 +57,10 @@ func TestMessagesReadWell(t *testing.T) {
 			t.Errorf("%s: a cluster never polled in the window must show its peak as unknown, not 0:\n%s", name, s)
 		}
 	}
+	// The job's mention pages for a problem, never for its resolution.
+	if !strings.HasPrefix(cases["failed_task_exit1"].slack.text, "<!subteam^S0123ABC> ") || strings.Contains(cases["duplicate_run_resolved"].slack.text, "<!subteam") {
+		t.Errorf("mentions: failure %q, resolution %q", cases["failed_task_exit1"].slack.text, cases["duplicate_run_resolved"].slack.text)
+	}
 	// The roll-up and the summary agree on image-resizer's failures.
 	if !strings.Contains(cases["rollup_final"].terminal, "8 failures since") || !strings.Contains(cases["summary"].terminal, "image-resizer-backfill: runs 8, ok 0, failed 8") {
 		t.Errorf("roll-up and summary disagree:\n%s\n%s", cases["rollup_final"].terminal, cases["summary"].terminal)

@@ -183,7 +183,7 @@ func (m message) msgOptions() []slack.MsgOption {
 // zero Receipt.
 func (s *Slack) Notify(ctx context.Context, f monitor.Finding, update monitor.Receipt) (monitor.Receipt, error) {
 	fallback, blocks, color := AlertBlocks(f, s.style)
-	m := buildMessage(fallback, blocks, color, f.Route.Mention)
+	m := buildMessage(fallback, blocks, color, mention(f))
 	channel := s.channel
 	if f.Route.Channel != "" {
 		channel = f.Route.Channel

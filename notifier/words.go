@@ -64,6 +64,15 @@ func emoji(f monitor.Finding) string {
 	return ":information_source:"
 }
 
+// mention is the job's configured mention for this finding: none on a
+// resolution, which is good news that must not page anyone.
+func mention(f monitor.Finding) string {
+	if f.Transition == monitor.Resolved {
+		return ""
+	}
+	return f.Route.Mention
+}
+
 // subject is what the finding is about: its job, else its cluster.
 func subject(f monitor.Finding) string {
 	if f.Job != "" {

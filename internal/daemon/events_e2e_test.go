@@ -117,8 +117,8 @@ func TestE2ESampleEvents(t *testing.T) {
 	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
 	posts, _, _ := e.slack.Snapshot()
 	want := map[string]string{
-		"billing-batch-daily":    "exit code",  // exit 1
-		"sync-inventory-hourly":  "never",      // CannotPullContainerError
+		"billing-batch-daily":    "exit code",     // exit 1
+		"sync-inventory-hourly":  "never",         // CannotPullContainerError
 		"image-resizer-backfill": "out of memory", // OOM
 	}
 	if len(posts) != len(want) {

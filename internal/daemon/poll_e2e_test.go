@@ -106,6 +106,8 @@ func TestE2EDuplicateSummarisedOnce(t *testing.T) {
 	register(t, e.sim, "billing")
 	cfg := e.config(pollConfig)
 	cfg.Clusters[0].PollInterval.Duration = 20e6 // 20ms: many polls see the overlap
+	// The summary runs in Tokyo time, so every message writes Tokyo time.
+	cfg.Summary.Schedule = "CRON_TZ=Asia/Tokyo 0 9 * * *"
 	e.start(cfg)
 	arns := run(t, e.sim, "cron", "billing", "events-rule/billing-batch-daily", 2)
 	eventually(t, "several polls", func() bool { return e.sim.Calls("ecs:ListTasks") >= 15 })
@@ -124,6 +126,9 @@ func TestE2EDuplicateSummarisedOnce(t *testing.T) {
 	s := posts[0].Attachments
 	if !strings.Contains(s, "billing-batch-daily") || !strings.Contains(s, "1 duplicate incident, peak 2 copies (max 1)") {
 		t.Errorf("summary should report one duplicate incident of billing-batch-daily:\n%s", s)
+	}
+	if !strings.Contains(s, " JST") || strings.Contains(s, " UTC") {
+		t.Errorf("summary times should be in the CRON_TZ zone (JST), zone shown:\n%s", s)
 	}
 }
 

@@ -133,6 +133,14 @@ type Job struct {
 	// Grace defaults to 5m when Schedule is set.
 	Grace       Duration `toml:"grace"`
 	MaxDuration Duration `toml:"max_duration"` // 0: not checked
+	// AlertAfterFailures: alert when this many runs in a row failed (and
+	// once more when the job recovers); 1 alerts every failure.
+	AlertAfterFailures int `toml:"alert_after_failures"`
+	// CheckDuration turns the suspicious_success check on: a successful
+	// run shorter than MinDuration, or than a tenth of the job's usual
+	// duration.
+	CheckDuration bool     `toml:"check_duration"`
+	MinDuration   Duration `toml:"min_duration"` // 0: only the usual-duration check
 }
 
 // Name is the job's display name: its rule if set, else its family.

@@ -36,6 +36,9 @@ const (
 	// after which the container gets SIGKILL.
 	DefaultShutdownTimeout = 25 * time.Second
 	DefaultJobGrace        = 5 * time.Minute
+
+	DefaultAlertAfterFailures = 1
+	DefaultCheckDuration      = true
 )
 
 // applyDefaults is the one place defaults are set. It runs after decoding
@@ -93,6 +96,10 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 			setDuration(c, jkey+".storm_window", &job.StormWindow, e.StormWindow.Duration)
 			if job.Schedule != "" {
 				setDuration(c, jkey+".grace", &job.Grace, DefaultJobGrace)
+			}
+			setInt(c, jkey+".alert_after_failures", &job.AlertAfterFailures, DefaultAlertAfterFailures)
+			if !c.has(jkey + ".check_duration") {
+				job.CheckDuration = DefaultCheckDuration
 			}
 		}
 	}

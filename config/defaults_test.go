@@ -41,6 +41,9 @@ func TestDefaultsApplied(t *testing.T) {
 		{"job grace without schedule", unscheduled.Grace.Duration, time.Duration(0)},
 		{"job storm_threshold inherited", scheduled.StormThreshold, 5},
 		{"job storm_window inherited", scheduled.StormWindow.Duration, time.Minute},
+		{"job alert_after_failures", scheduled.AlertAfterFailures, 1},
+		{"job check_duration", scheduled.CheckDuration, true},
+		{"job min_duration", scheduled.MinDuration.Duration, time.Duration(0)},
 		{"MaxConcurrentFor unset job", cl.MaxConcurrentFor(scheduled), 1},
 		{"MaxConcurrentFor explicit 0", cl.MaxConcurrentFor(unscheduled), 0},
 	}
@@ -73,6 +76,8 @@ family = "a"
 family = "b"
 max_concurrent = 2
 storm_threshold = 1
+check_duration = false
+alert_after_failures = 3
 [[cluster.job]]
 family = "c"
 schedule = "@daily"
@@ -93,6 +98,8 @@ grace = "0s"
 		{"job inherits [events] storm_window", cl.Jobs[1].StormWindow.Duration, 3 * time.Minute},
 		{"job own storm_threshold", cl.Jobs[1].StormThreshold, 1},
 		{"job grace explicit 0", cl.Jobs[2].Grace.Duration, time.Duration(0)},
+		{"job check_duration explicit false", cl.Jobs[1].CheckDuration, false},
+		{"job alert_after_failures explicit", cl.Jobs[1].AlertAfterFailures, 3},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {

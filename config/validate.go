@@ -288,6 +288,15 @@ func (v *validator) jobs(clusterKey string, cl Cluster) {
 		if job.MaxDuration.Duration < 0 {
 			v.bad(key+".max_duration", "must be 0 (not checked) or more")
 		}
+		if job.AlertAfterFailures < 1 {
+			v.bad(key+".alert_after_failures", "must be at least 1 (1 alerts every failure)")
+		}
+		switch {
+		case job.MinDuration.Duration < 0:
+			v.bad(key+".min_duration", "must be 0 (only the usual-duration check) or more")
+		case job.MinDuration.Duration > 0 && !job.CheckDuration:
+			v.bad(key+".min_duration", "has no effect with check_duration = false")
+		}
 	}
 }
 

@@ -40,6 +40,9 @@ func TestValidation(t *testing.T) {
 		{"job timezone without schedule", cluster + "[[cluster.job]]\nfamily = \"a\"\ntimezone = \"UTC\"\n", nil, want{6, "cluster[0].job[0].timezone", "without schedule"}},
 		{"job grace < 0", cluster + "[[cluster.job]]\nfamily = \"a\"\nschedule = \"@daily\"\ngrace = \"-1s\"\n", nil, want{7, "cluster[0].job[0].grace", "0 or more"}},
 		{"job max_duration < 0", cluster + "[[cluster.job]]\nfamily = \"a\"\nmax_duration = \"-1h\"\n", nil, want{6, "cluster[0].job[0].max_duration", "or more"}},
+		{"job alert_after_failures 0", cluster + "[[cluster.job]]\nfamily = \"a\"\nalert_after_failures = 0\n", nil, want{6, "cluster[0].job[0].alert_after_failures", "at least 1"}},
+		{"job min_duration < 0", cluster + "[[cluster.job]]\nfamily = \"a\"\nmin_duration = \"-1s\"\n", nil, want{6, "cluster[0].job[0].min_duration", "or more"}},
+		{"job min_duration without check", cluster + "[[cluster.job]]\nfamily = \"a\"\ncheck_duration = false\nmin_duration = \"1m\"\n", nil, want{7, "cluster[0].job[0].min_duration", "no effect"}},
 		{"job slack_channel with webhook", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n" + cluster + "[[cluster.job]]\nfamily = \"a\"\nslack_channel = \"C1\"\n", nil, want{8, "cluster[0].job[0].slack_channel", "needs slack.token"}},
 
 		{"webhook and token", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\ntoken = \"xoxb-x\"\nchannel = \"C1\"\n" + cluster, nil, want{3, "slack.token", "mutually exclusive"}},

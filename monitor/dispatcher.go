@@ -40,6 +40,14 @@ type DispatcherOptions struct {
 	// StormPolicy gives a job's storm threshold and window. Default: 5
 	// failures within 1 minute for every job.
 	StormPolicy func(cluster, job string) (threshold int, window time.Duration)
+	// History gives each job's last success and current streak to the
+	// summary; nil leaves them out.
+	History HistoryReader
+}
+
+// HistoryReader reads a job's run history; *History satisfies it.
+type HistoryReader interface {
+	Job(cluster, job string) (JobHistory, bool)
 }
 
 // Dispatcher decides what reaches people and when: immediate alerts,
@@ -52,12 +60,11 @@ type Dispatcher struct {
 	queue chan Finding
 	kick  chan struct{} // wakes the roll-up flusher
 
-	mu          sync.Mutex
-	win         *window
-	openDups    map[string]Finding // duplicate incidents open now, carried into the next window
-	openErrors  map[string]Finding
-	lastSuccess map[string]time.Time // cluster|job -> time
-	storms      map[string]*storm
+	mu         sync.Mutex
+	win        *window
+	openDups   map[string]Finding // duplicate incidents open now, carried into the next window
+	openErrors map[string]Finding
+	storms     map[string]*storm
 }
 
 // NewDispatcher builds a Dispatcher; call Run to start delivering.
@@ -80,15 +87,14 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 		o.StormPolicy = func(string, string) (int, time.Duration) { return 5, time.Minute }
 	}
 	return &Dispatcher{
-		o:           o,
-		log:         o.Logger.With("component", "dispatcher"),
-		queue:       make(chan Finding, o.QueueSize),
-		kick:        make(chan struct{}, 1),
-		win:         newWindow(o.Now()),
-		openDups:    map[string]Finding{},
-		openErrors:  map[string]Finding{},
-		lastSuccess: map[string]time.Time{},
-		storms:      map[string]*storm{},
+		o:          o,
+		log:        o.Logger.With("component", "dispatcher"),
+		queue:      make(chan Finding, o.QueueSize),
+		kick:       make(chan struct{}, 1),
+		win:        newWindow(o.Now()),
+		openDups:   map[string]Finding{},
+		openErrors: map[string]Finding{},
+		storms:     map[string]*storm{},
 	}
 }
 
@@ -97,7 +103,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 // worth knowing about, not worth waking someone for.
 func immediate(f Finding) bool {
 	switch f.Kind {
-	case KindDuplicateRun:
+	case KindDuplicateRun, KindSuspiciousSuccess:
 		return false
 	case KindFailedTask:
 		return true
@@ -191,24 +197,12 @@ func (d *Dispatcher) Note(cluster, note string) {
 	c.notes = append(c.notes, note)
 }
 
-// RecordRun counts a finished run for the summary.
-func (d *Dispatcher) RecordRun(cluster, job string, success bool, dur time.Duration, stoppedAt time.Time) {
+// RecordRun counts a finished run in the summary window. Runs outlive
+// windows in History, not here.
+func (d *Dispatcher) RecordRun(cluster, job string, success bool, dur time.Duration, _ time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.win.addRun(cluster, job, success, dur)
-	if success {
-		k := cluster + "|" + job
-		if stoppedAt.After(d.lastSuccess[k]) {
-			d.lastSuccess[k] = stoppedAt
-		}
-	}
-}
-
-// LastSuccess returns when the job last succeeded, zero if unknown.
-func (d *Dispatcher) LastSuccess(cluster, job string) time.Time {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.lastSuccess[cluster+"|"+job]
 }
 
 // Run delivers queued alerts, flushes storm roll-ups and posts the summary
@@ -314,7 +308,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	for _, f := range d.openErrors {
 		old.add(f)
 	}
-	s := old.summary(now, d.lastSuccess)
+	s := old.summary(now, d.o.History)
 	d.win = newWindow(now)
 	for _, f := range d.openDups {
 		f.At = now

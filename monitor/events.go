@@ -69,6 +69,23 @@ type EventsOptions struct {
 	// ReceiveBackoff is the first wait after a failed ReceiveMessage
 	// (default 1s, doubling to 1m).
 	ReceiveBackoff time.Duration
+	// History records every finished run; the checks that need history
+	// (alert_after_failures, suspicious_success) decide on what it knew.
+	// Nil: runs are not remembered, and every failure is alerted.
+	History RunRecorder
+	// Findings takes the findings those checks make (a recovery, a
+	// suspicious success); nil drops them.
+	Findings FindingHandler
+}
+
+// RunRecorder keeps finished runs; *History satisfies it.
+type RunRecorder interface {
+	Record(cluster, job string, r Run) Recorded
+}
+
+// FindingHandler takes a finding without blocking; *Dispatcher satisfies it.
+type FindingHandler interface {
+	Handle(f Finding)
 }
 
 // Outcome says what Handle did with one message.
@@ -80,6 +97,7 @@ const (
 	OutcomeAlerted   Outcome = "alerted"   // failure delivered; deleted
 	OutcomeSuccess   Outcome = "success"   // successful run recorded; deleted
 	OutcomeUserStop  Outcome = "user_stop" // stopped by a person, not a failure; deleted
+	OutcomeHeld      Outcome = "held"      // failure below alert_after_failures: recorded, not alerted; deleted
 	OutcomeUpdated   Outcome = "updated"   // not a stop: state fed; deleted
 	OutcomeIgnored   Outcome = "ignored"   // cluster not configured; deleted
 	OutcomeDuplicate Outcome = "duplicate" // already handled (redelivered copy); deleted

@@ -38,13 +38,33 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 			log.Info("task stopped by a user; not counted as a run", "job", job.Name, "stopped_reason", t.StoppedReason)
 			return OutcomeUserStop
 		}
+		r := RunOf(t, nil, info)
+		rec := e.record(cl.Name, job.Name, r)
 		e.o.Sink.RecordRun(cl.Name, job.Name, true, dur, t.StoppedAt)
 		if dur > 0 {
 			e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:success"))
 		}
+		for _, check := range []func(EventCluster, JobRef, Recorded, Run, time.Time) (Finding, bool){recoveryFinding, suspiciousFinding} {
+			if f, ok := check(cl, job, rec, r, now); ok && e.o.Findings != nil {
+				e.o.Findings.Handle(f)
+			}
+		}
 		return OutcomeSuccess
 	}
 	f := finding.Failure
+	// Recorded before delivery: recording again on a redelivery changes
+	// nothing, and the decision below stays the same.
+	rec := e.record(cl.Name, job.Name, RunOf(t, f, info))
+	if !failureAlertDue(job, rec) {
+		log.Info("failure not alerted: below alert_after_failures", "job", job.Name,
+			"failures_in_a_row", rec.Failures, "alert_after_failures", job.AlertAfterFailures)
+		if !rec.Duplicate {
+			e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
+			e.countFailure(jobTags, f, dur)
+		}
+		return OutcomeHeld
+	}
+	finding.Message += failureStreakNote(job, rec)
 	stopHeartbeat := e.keepHidden(ctx, m)
 	err := e.o.Sink.DeliverFailure(ctx, *finding)
 	stopHeartbeat()
@@ -60,6 +80,11 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		return OutcomeRetry
 	}
 	e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
+	e.countFailure(jobTags, f, dur)
+	return OutcomeAlerted
+}
+
+func (e *Events) countFailure(jobTags []string, f *Failure, dur time.Duration) {
 	exit := "none"
 	if f.ExitCode != nil {
 		exit = strconv.Itoa(*f.ExitCode)
@@ -68,7 +93,18 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	if dur > 0 {
 		e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:failure"))
 	}
-	return OutcomeAlerted
+}
+
+// record keeps the run in History; without one, a failure counts as the
+// first of its streak.
+func (e *Events) record(cluster, job string, r Run) Recorded {
+	if e.o.History == nil {
+		if r.Result == ResultFailure {
+			return Recorded{Failures: 1}
+		}
+		return Recorded{}
+	}
+	return e.o.History.Record(cluster, job, r)
 }
 
 // keepHidden extends the message's visibility every half visibility

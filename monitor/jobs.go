@@ -20,6 +20,10 @@ type JobRef struct {
 	IgnoreExitCodes []int
 	ReportSidecars  bool
 	Sidecars        []string // container names never judged, from the cluster
+	// Checks that need history (see history_checks.go).
+	AlertAfterFailures int // <= 1: every failure is alerted
+	CheckDuration      bool
+	MinDuration        time.Duration
 }
 
 // Jobs resolves tasks of one cluster to jobs. It is built once from
@@ -119,6 +123,10 @@ func (j *Jobs) ref(name string, job config.Job, configured bool) JobRef {
 		IgnoreExitCodes: job.IgnoreExitCodes,
 		ReportSidecars:  job.ReportSidecars,
 		Sidecars:        j.cluster.Sidecars,
+		// An unconfigured job has no [[cluster.job]] to default from.
+		AlertAfterFailures: job.AlertAfterFailures,
+		CheckDuration:      job.CheckDuration || !configured && config.DefaultCheckDuration,
+		MinDuration:        job.MinDuration.Duration,
 	}
 	if job.MaxConcurrent != nil {
 		r.MaxConcurrent = *job.MaxConcurrent

@@ -36,7 +36,7 @@ type Noter interface {
 	Note(cluster, note string)
 }
 
-// SuccessSource says when a job last succeeded; *Dispatcher satisfies it.
+// SuccessSource says when a job last succeeded; *History satisfies it.
 type SuccessSource interface {
 	LastSuccess(cluster, job string) time.Time
 }

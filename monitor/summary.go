@@ -18,7 +18,7 @@ func (s Summary) Empty() bool {
 			return false
 		}
 		for _, j := range c.Jobs {
-			if j.Duplicates > 0 || j.Failures > 0 || j.Missed > 0 || j.Overruns > 0 {
+			if j.Duplicates > 0 || j.Failures > 0 || j.Missed > 0 || j.Overruns > 0 || j.Suspicious > 0 {
 				return false
 			}
 		}
@@ -67,4 +67,14 @@ type JobSummary struct {
 	P95            time.Duration `json:"p95,omitempty"`
 	MaxDuration    time.Duration `json:"max_duration,omitempty"`
 	LastSuccess    time.Time     `json:"last_success,omitzero"`
+	// Suspicious counts suspicious_success findings: successes too short
+	// to have done the work.
+	Suspicious int `json:"suspicious_successes"`
+	// SuccessRate is the percentage of the window's runs that succeeded
+	// (0 when there were none).
+	SuccessRate float64 `json:"success_rate"`
+	// Streak is the job's current run of equal results, across windows:
+	// Streak runs in a row ended with StreakResult.
+	Streak       int    `json:"streak"`
+	StreakResult Result `json:"streak_result,omitempty"`
 }

@@ -34,6 +34,7 @@ type jobWindow struct {
 	failures       int
 	missed         int
 	overruns       int
+	suspicious     int
 	durations      []time.Duration
 }
 
@@ -99,6 +100,8 @@ func (w *window) add(f Finding) {
 		if f.Transition == Opened {
 			c.job(f.Job).overruns++
 		}
+	case KindSuspiciousSuccess:
+		c.job(f.Job).suspicious++
 	}
 }
 
@@ -116,9 +119,9 @@ func (w *window) addRun(cluster, job string, success bool, d time.Duration) {
 	}
 }
 
-// summary renders the window as a Summary ending at to. lastSuccess gives
-// each job's last success, which outlives windows.
-func (w *window) summary(to time.Time, lastSuccess map[string]time.Time) Summary {
+// summary renders the window as a Summary ending at to. hist (may be nil)
+// gives each job's last success and current streak, which outlive windows.
+func (w *window) summary(to time.Time, hist HistoryReader) Summary {
 	s := Summary{From: w.from, To: to}
 	names := make([]string, 0, len(w.clusters))
 	for n := range w.clusters {
@@ -143,7 +146,15 @@ func (w *window) summary(to time.Time, lastSuccess map[string]time.Time) Summary
 			js := JobSummary{Job: jn, Duplicates: len(j.duplicates), PeakCopies: j.peakCopies,
 				MaxConcurrent: j.maxConcurrent, LongestOverlap: j.longestOverlap,
 				Runs: j.runs, Successes: j.successes, Failures: j.failures, Missed: j.missed, Overruns: j.overruns,
-				LastSuccess: lastSuccess[n+"|"+jn]}
+				Suspicious: j.suspicious}
+			if j.runs > 0 {
+				js.SuccessRate = 100 * float64(j.successes) / float64(j.runs)
+			}
+			if hist != nil {
+				if h, ok := hist.Job(n, jn); ok {
+					js.LastSuccess, js.Streak, js.StreakResult = h.LastSuccess, h.Streak, h.StreakResult
+				}
+			}
 			for t := range j.tasks {
 				js.Tasks = append(js.Tasks, t)
 			}

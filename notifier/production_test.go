@@ -195,7 +195,8 @@ func runProduction(t *testing.T) production {
 
 	rec := &recordingNotifier{}
 	jobs := monitor.NewJobs(cron, cfg.Events)
-	d := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: rec, Now: clock.Now,
+	hist := monitor.NewHistory(clock.Now)
+	d := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: rec, Now: clock.Now, History: hist,
 		StormPolicy: func(_, job string) (int, time.Duration) {
 			r := jobs.Named(job)
 			return r.StormThreshold, r.StormWindow
@@ -206,7 +207,14 @@ func runProduction(t *testing.T) production {
 	batchPoller := monitor.NewPoller(monitor.PollerOptions{Cluster: batch, ECS: ecsc, Jobs: monitor.NewJobs(batch, cfg.Events),
 		State: state, Sink: sink, Now: clock.Now})
 	schedules := monitor.NewSchedules(monitor.SchedulesOptions{Cluster: cron, Jobs: jobs, State: state, Sink: sink,
-		Notes: d, Success: d, Now: clock.Now, CheckInterval: time.Minute})
+		Notes: d, Success: hist, Now: clock.Now, CheckInterval: time.Minute})
+	// recordRun is what the event consumer does with a finished run: into
+	// the run history and the summary window.
+	recordRun := func(job string, ev *monitor.TaskEvent, f *monitor.Failure) {
+		r := monitor.RunOf(ev.Task, f, monitor.TaskDefInfo{})
+		hist.Record("cron", job, r)
+		d.RecordRun("cron", job, f == nil, r.Duration(), r.StoppedAt)
+	}
 	poll := func(p *monitor.Poller, hhmmss string) {
 		t.Helper()
 		at(hhmmss)
@@ -286,7 +294,7 @@ func runProduction(t *testing.T) production {
 		if err := d.DeliverFailure(ctx, f); err != nil {
 			t.Fatal(err)
 		}
-		d.RecordRun(f.Cluster, f.Job, false, f.Duration(), f.StoppedAt)
+		recordRun(f.Job, &ev, f.Failure)
 		out.alerts[fc.name] = rec.last()
 	}
 	// image-resizer keeps running out of memory: 8 failures, the first 3
@@ -299,7 +307,7 @@ func runProduction(t *testing.T) production {
 		ev.Task.StoppedAt = oom.Task.StoppedAt.Add(time.Duration(i) * 5 * time.Second)
 		f := failed(t, ctx, tdefs, jobs, taskDefs, cron, &ev, clock.Now())
 		deliverInStorm(t, ctx, d, clock.Now(), f)
-		d.RecordRun(f.Cluster, f.Job, false, f.Duration(), f.StoppedAt)
+		recordRun(f.Job, &ev, f.Failure)
 	}
 	out.alerts["rollup_counting"] = rec.last()
 	clock.Add(2 * time.Minute)
@@ -313,7 +321,7 @@ func runProduction(t *testing.T) production {
 	if f := failed(t, ctx, tdefs, jobs, taskDefs, cron, &ok, clock.Now()); f.Kind != "" {
 		t.Fatalf("a run that exited 0 was judged a failure: %+v", f)
 	}
-	d.RecordRun("cron", jobs.Resolve(ok.Task).Name, true, ok.Task.StoppedAt.Sub(ok.Task.StartedAt), ok.Task.StoppedAt)
+	recordRun(jobs.Resolve(ok.Task).Name, &ok, nil)
 
 	// 05:25 everything stops, nightly-report starts late: all resolves.
 	at("05:25:00")

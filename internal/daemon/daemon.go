@@ -23,6 +23,7 @@ import (
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/health"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/web"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/notifier"
 )
@@ -59,6 +60,8 @@ type Daemon struct {
 	metrics    *notifier.Datadog
 	health     *health.Registry
 	notifiers  []string
+	history    *monitor.History
+	incidents  *monitor.Incidents
 }
 
 // New builds the daemon. It makes no AWS call: problems with credentials
@@ -70,7 +73,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	d := &Daemon{cfg: cfg, o: o, log: o.Logger, state: monitor.NewState(), health: health.NewRegistry(o.Now)}
+	d := &Daemon{cfg: cfg, o: o, log: o.Logger, state: monitor.NewState(), health: health.NewRegistry(o.Now),
+		history: monitor.NewHistory(o.Now), incidents: monitor.NewIncidents()}
 
 	var metrics monitor.Metrics = monitor.NopMetrics{}
 	if cfg.Datadog.Address != "" {
@@ -118,7 +122,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		RollupInterval:  cfg.Events.RollupInterval.Duration,
 		DrainTimeout:    drainTimeout(cfg),
 		StormPolicy:     stormPolicy(jobs, cfg.Events),
+		History:         d.history,
 	})
+	sink := findingSink{d.dispatcher, d.incidents}
 
 	var eventClusters []monitor.EventCluster
 	for _, c := range cfg.Clusters {
@@ -133,7 +139,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			ECS:     client,
 			Jobs:    jobs[c.Name],
 			State:   d.state,
-			Sink:    d.dispatcher,
+			Sink:    sink,
 			Metrics: metrics,
 			Logger:  o.Logger,
 			Now:     o.Now,
@@ -151,9 +157,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Scheduler: scheduler.NewFromConfig(awsCfg),
 			Jobs:      jobs[c.Name],
 			State:     d.state,
-			Sink:      d.dispatcher,
+			Sink:      sink,
 			Notes:     d.dispatcher,
-			Success:   d.dispatcher,
+			Success:   d.history,
 			Metrics:   metrics,
 			Logger:    o.Logger,
 			Now:       o.Now,
@@ -185,6 +191,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Now:          o.Now,
 			DrainTimeout: drainTimeout(cfg),
 			OnTask:       d.observeStart(jobs),
+			History:      d.history,
+			Findings:     d.dispatcher,
 			AfterReceive: func(error) {
 				// A receive that failed still proves the loop runs; the
 				// consumer logs the failure itself.
@@ -193,6 +201,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			},
 		})
 	}
+	d.health.Mount(web.Handler(web.Options{Source: d.statusPage(), Now: o.Now, Logger: o.Logger}))
 	return d, nil
 }
 

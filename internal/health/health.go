@@ -11,6 +11,7 @@
 package health
 
 import (
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -31,6 +32,15 @@ type Registry struct {
 
 	mu    sync.Mutex
 	loops []*Loop
+	pages http.Handler // served beside /healthz and /readyz; see Mount
+}
+
+// Mount serves h for every path the health endpoint does not answer itself
+// (the status page). Call it before serving.
+func (r *Registry) Mount(h http.Handler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pages = h
 }
 
 // NewRegistry returns an empty registry reading time from now (time.Now when

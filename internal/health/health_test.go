@@ -131,9 +131,9 @@ func TestDialAddr(t *testing.T) {
 		{"127.0.0.1:", "", true},
 	}
 	for _, c := range cases {
-		got, err := dialAddr(c.listen)
+		got, err := DialAddr(c.listen)
 		if (err != nil) != c.wantErr || got != c.want {
-			t.Errorf("dialAddr(%q) = %q, %v; want %q, error %v", c.listen, got, err, c.want, c.wantErr)
+			t.Errorf("DialAddr(%q) = %q, %v; want %q, error %v", c.listen, got, err, c.want, c.wantErr)
 		}
 	}
 }

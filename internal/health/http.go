@@ -38,6 +38,12 @@ func (r *Registry) Handler() http.Handler {
 		st := r.Snapshot()
 		writeStatus(w, st, st.Healthy && st.Ready)
 	})
+	r.mu.Lock()
+	pages := r.pages
+	r.mu.Unlock()
+	if pages != nil {
+		mux.Handle("/", pages)
+	}
 	return mux
 }
 
@@ -115,7 +121,7 @@ func Check(ctx context.Context, listen string) error {
 	if listen == "" {
 		return ErrDisabled
 	}
-	addr, err := dialAddr(listen)
+	addr, err := DialAddr(listen)
 	if err != nil {
 		return err
 	}
@@ -162,9 +168,9 @@ func stalledLoops(body []byte) string {
 	return fmt.Sprintf("stalled loops %q", names)
 }
 
-// dialAddr turns a listen address into one a client can dial: an empty or
+// DialAddr turns a listen address into one a client can dial: an empty or
 // unspecified host becomes 127.0.0.1 (or ::1 for an IPv6 wildcard).
-func dialAddr(listen string) (string, error) {
+func DialAddr(listen string) (string, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return "", fmt.Errorf("parse health listen address %q: %w", listen, err)

@@ -62,6 +62,7 @@ type Daemon struct {
 	notifiers  []string
 	history    *monitor.History
 	incidents  *monitor.Incidents
+	backfills  []*monitor.Backfill
 }
 
 // New builds the daemon. It makes no AWS call: problems with credentials
@@ -164,12 +165,16 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			Logger:    o.Logger,
 			Now:       o.Now,
 		}))
+		taskDefs := monitor.NewTaskDefinitions(client, c.Region, o.Logger, monitor.WithConsoleURL(cfg.Slack.ConsoleURL))
 		eventClusters = append(eventClusters, monitor.EventCluster{
 			Name:     c.Name,
 			Region:   c.Region,
 			Jobs:     jobs[c.Name],
-			TaskDefs: monitor.NewTaskDefinitions(client, c.Region, o.Logger, monitor.WithConsoleURL(cfg.Slack.ConsoleURL)),
+			TaskDefs: taskDefs,
 		})
+		d.backfills = append(d.backfills, monitor.NewBackfill(monitor.BackfillOptions{
+			Cluster: c.Name, ECS: client, Jobs: jobs[c.Name], TaskDefs: taskDefs, History: d.history, Logger: o.Logger, Now: o.Now,
+		}))
 	}
 
 	if cfg.Events.Enabled() {
@@ -313,12 +318,17 @@ func (d *Daemon) startup(ctx context.Context) {
 		problems []string
 		wg       sync.WaitGroup
 	)
-	for _, p := range d.pollers {
+	for i, p := range d.pollers {
 		wg.Go(func() {
 			if err := p.PollAndReport(ctx); err != nil && ctx.Err() == nil {
 				mu.Lock()
 				problems = append(problems, "cluster "+p.Cluster()+": "+err.Error())
 				mu.Unlock()
+			}
+			// After the first poll, whose error says it better, and before
+			// events flow: a run both backfilled and reported counts once.
+			if _, err := d.backfills[i].Run(ctx); err != nil && ctx.Err() == nil {
+				d.log.Warn("run history not backfilled", "cluster", p.Cluster(), "err", err)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ commands:
                              exit 1 if any is critical
   demo                       run the daemon against the built-in AWS simulator
   healthcheck -config FILE   exit 0 only if the running daemon reports healthy
+  status      -config FILE [-o text|json]   print the running daemon's job table (its status page)
   version                    print the version
 `
 
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "config.toml", "configuration file")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	output := fs.String("o", "text", "once: output format, text or json")
+	output := fs.String("o", "text", "once, status: output format, text or json")
 	demoFor := fs.Duration("duration", 40*time.Second, "demo: how long the scenario runs")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -111,6 +112,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 			return &exitError{code: 1, err: fmt.Errorf("unhealthy: %w", err)}
 		}
 		return nil
+	case "status":
+		cfg, err := config.Load(*configPath, lookupEnv)
+		if err != nil {
+			return &exitError{code: 2, err: err}
+		}
+		return status(ctx, cfg, *output, stdout)
 	case "once":
 		cfg, err := config.Load(*configPath, lookupEnv)
 		if err != nil {

@@ -397,3 +397,83 @@ poll_interval = "1s"
 		t.Errorf("healthcheck after shutdown = %d, want 1", code)
 	}
 }
+
+// status prints the running daemon's job table: a run that stopped before
+// the daemon started (backfilled) and the job's configured schedule, as
+// text and as JSON; it exits 1 once the daemon is gone.
+func TestStatusCommand(t *testing.T) {
+	sim, envs := simEnv(t)
+	for _, kv := range envs {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	sim.CreateCluster("cron")
+	if _, err := sim.RegisterTaskDefinition("etl", awssim.ContainerDef{Name: "app", Image: "etl"}); err != nil {
+		t.Fatal(err)
+	}
+	sim.SetTaskPlan("etl", awssim.TaskPlan{RunFor: time.Millisecond, ExitCodes: map[string]int{"app": 3}})
+	arns, err := sim.RunTasks("cron", "etl", "events-rule/etl-nightly", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.Step(time.Now().Add(10 * time.Millisecond)) // it ran and failed
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the daemon listens here next
+	cfg := writeConfig(t, fmt.Sprintf(`
+[health]
+listen = %q
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+poll_interval = "1s"
+[[cluster.job]]
+rule = "etl-nightly"
+schedule = "cron(0 3 * * ? *)"
+`, addr))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()
+	status := func(format string) (string, int) {
+		var out, errOut bytes.Buffer
+		code := exitCode(run(t.Context(), []string{"status", "-config", cfg, "-o", format}, &out, &errOut, noEnv), &errOut)
+		return out.String() + errOut.String(), code
+	}
+	var jobs []struct {
+		Cluster, Job, Schedule string
+		LastRun                *struct {
+			Result   string `json:"result"`
+			ExitCode *int   `json:"exit_code"`
+			TaskARN  string `json:"task_arn"`
+		} `json:"last_run"`
+		NextExpected *string `json:"next_expected"`
+		Runs         int
+	}
+	testkit.Eventually(t, "status with the backfilled run", func() bool {
+		out, code := status("json")
+		return code == 0 && json.Unmarshal([]byte(out), &jobs) == nil && len(jobs) == 1 && jobs[0].LastRun != nil
+	})
+	j := jobs[0]
+	if j.Cluster != "cron" || j.Job != "etl-nightly" || j.Schedule != "cron(0 3 * * ? *)" || j.Runs != 1 ||
+		j.LastRun.Result != "failure" || *j.LastRun.ExitCode != 3 || j.LastRun.TaskARN != arns[0] ||
+		j.NextExpected == nil || !strings.HasSuffix(*j.NextExpected, "T03:00:00Z") {
+		t.Errorf("status -o json = %+v", j)
+	}
+	out, code := status("text")
+	if code != 0 || !strings.Contains(out, "CLUSTER") || !strings.Contains(out, "etl-nightly") || !strings.Contains(out, "failure (exit 3)") {
+		t.Errorf("status -o text (exit %d):\n%s", code, out)
+	}
+	if _, code := status("yaml"); code != 2 {
+		t.Errorf("status -o yaml exits %d, want 2", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("daemon: %v", err)
+	}
+	if out, code := status("text"); code != 1 || !strings.Contains(out, "status:") {
+		t.Errorf("status after shutdown = %d %q, want 1", code, out)
+	}
+}

@@ -63,6 +63,7 @@ type Daemon struct {
 	history    *monitor.History
 	incidents  *monitor.Incidents
 	backfills  []*monitor.Backfill
+	jobs       map[string]*monitor.Jobs // by cluster name
 }
 
 // New builds the daemon. It makes no AWS call: problems with credentials
@@ -113,6 +114,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	for _, c := range cfg.Clusters {
 		jobs[c.Name] = monitor.NewJobs(c, cfg.Events)
 	}
+	d.jobs = jobs
 	d.dispatcher = monitor.NewDispatcher(monitor.DispatcherOptions{
 		Notifier:        n,
 		Metrics:         metrics,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,8 @@ type env struct {
 	cancel context.CancelFunc
 	done   chan error
 	logs   *testWriter
+	// listener, when set, serves the health endpoint and the status page.
+	listener net.Listener
 }
 
 // newEnv starts the simulator and local Slack and DogStatsD servers.
@@ -74,10 +77,11 @@ func (e *env) start(cfg *config.Config) *Daemon {
 	e.logs = &testWriter{t: e.t}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d, err := New(context.Background(), cfg, Options{
-		Logger:        logger,
-		SlackOptions:  notifier.SlackOptions{MinInterval: -1, Sleep: shortSleep},
-		StatsdOptions: []statsd.Option{statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation(), statsd.WithBufferFlushInterval(10 * time.Millisecond)},
-		Now:           e.now,
+		Logger:         logger,
+		SlackOptions:   notifier.SlackOptions{MinInterval: -1, Sleep: shortSleep},
+		StatsdOptions:  []statsd.Option{statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation(), statsd.WithBufferFlushInterval(10 * time.Millisecond)},
+		Now:            e.now,
+		HealthListener: e.listener,
 	})
 	if err != nil {
 		e.t.Fatal(err)

@@ -40,7 +40,8 @@ func (d *Daemon) statusPage() web.Source {
 }
 
 func (d *Daemon) clusterStatus(c config.Cluster, expected []monitor.Expectation, hist []monitor.JobHistory, console monitor.Console) web.Cluster {
-	out := web.Cluster{Name: c.Name, Region: c.Region, Tasks: len(d.state.Live(c.Name)), Limit: c.TaskLimit,
+	live := d.state.Live(c.Name)
+	out := web.Cluster{Name: c.Name, Region: c.Region, Tasks: len(live), Limit: c.TaskLimit,
 		Incidents: incidentsOf(d.incidents.Open(c.Name, ""))}
 	jobs := map[string]*web.Job{}
 	job := func(name string) *web.Job {
@@ -51,6 +52,9 @@ func (d *Daemon) clusterStatus(c config.Cluster, expected []monitor.Expectation,
 	}
 	for _, j := range c.Jobs {
 		job(j.Name())
+	}
+	for _, t := range live {
+		job(d.jobs[c.Name].Resolve(t).Name).Running++
 	}
 	for _, x := range expected {
 		j := job(x.Job)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -90,14 +91,20 @@ func Run(ctx context.Context, o Options) error {
 	if !slackSet {
 		n = notifier.NewTerminal(o.Stdout, cfg.Summary.Zone())
 	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock})
+	page, err := pageListener()
 	if err != nil {
+		return err
+	}
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock, HealthListener: page})
+	if err != nil {
+		page.Close()
 		return err
 	}
 	say := func(format string, a ...any) {
 		fmt.Fprintf(o.Stdout, "\n--- %s\n", fmt.Sprintf(format, a...))
 	}
 	say("ecs-cron-monitor demo: the real daemon against the built-in AWS simulator at %s", sim.URL())
+	say("status page: http://%s/ (served while the demo runs; it refreshes itself)", page.Addr())
 	if slackSet {
 		say("SLACK_WEBHOOK_URL is set: messages go to Slack")
 	}
@@ -235,4 +242,17 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// pageListener is where the demo serves the status page: 127.0.0.1:8080,
+// the daemon's default, or any free loopback port when that is taken.
+func pageListener() (net.Listener, error) {
+	if ln, err := net.Listen("tcp", "127.0.0.1:8080"); err == nil {
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for the status page: %w", err)
+	}
+	return ln, nil
 }

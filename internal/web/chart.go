@@ -53,11 +53,13 @@ func durationChart(runs []Run) chart {
 	return c
 }
 
-// formatDuration writes 1h02m, 3m05s, 42s or 0.5s.
+// formatDuration writes 1h2m0s, 3m5s, 42s, 1.5s or 40ms.
 func formatDuration(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "–"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
 	case d < 10*time.Second:
 		return d.Round(100 * time.Millisecond).String()
 	case d < time.Hour:

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,7 @@ func pageTemplate() *template.Template {
 		"duration": formatDuration,
 		"chart":    durationChart,
 		"result":   resultOf,
+		"words":    func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"percent": func(n, of int) int {
 			if of <= 0 {
 				return 0

@@ -67,7 +67,7 @@ func TestPage(t *testing.T) {
 		`cluster cron has 17 of 20 tasks (85%)`,
 		`data-job="billing" data-result="failure"`,
 		`<code>cron(0 3 * * ? *)</code><br>daily at 03:00 (UTC)`,
-		`2026-03-08 17:51:00 UTC (9m ago) · 1m0s · exit_code 1`,
+		`2026-03-08 17:51:00 UTC (9m ago) · 1m0s · exit code 1`,
 		`<a href="https://console.example/ecs/bbb?a=1&amp;b=2">task</a>`,
 		`<a href="https://console.example/logs/aaa">logs</a>`,
 		`2026-03-08 19:00:00 UTC (in 1h00m)`,

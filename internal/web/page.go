@@ -65,7 +65,7 @@ ul.incidents { margin:.5rem 0 0; padding-left:1.1rem; color:var(--warn); font-si
 <h3><span class="name">{{.Name}}</span> <span class="badge {{result .}}">{{if .LastRun}}{{.LastRun.Result}}{{else}}no run yet{{end}}</span>{{if .Incidents}} <span class="badge incident">{{len .Incidents}} open</span>{{end}}</h3>
 <dl>
 <dt>Schedule</dt><dd>{{if .Schedule}}<code>{{.Schedule}}</code>{{with .ScheduleWords}}<br>{{.}}{{end}}{{else}}<span class="muted">none known</span>{{end}}</dd>
-<dt>Last run</dt><dd>{{with .LastRun}}{{when .StoppedAt $now}} · {{duration .Duration}}{{if eq .Result "failure"}} · {{.Cause}}{{if .ExitCode}} {{.ExitCode}}{{end}}{{end}}<br><a href="{{.TaskURL}}">task</a>{{with .LogURL}} · <a href="{{.}}">logs</a>{{end}}{{else}}<span class="muted">none seen</span>{{end}}</dd>
+<dt>Last run</dt><dd>{{with .LastRun}}{{when .StoppedAt $now}} · {{duration .Duration}}{{if eq .Result "failure"}} · {{words .Cause}}{{if .ExitCode}} {{.ExitCode}}{{end}}{{end}}<br><a href="{{.TaskURL}}">task</a>{{with .LogURL}} · <a href="{{.}}">logs</a>{{end}}{{else}}<span class="muted">none seen</span>{{end}}{{if .Running}}<br><strong>{{.Running}} running now</strong>{{end}}</dd>
 <dt>Last success</dt><dd>{{when .LastSuccess $now}}</dd>
 <dt>Next expected</dt><dd>{{if .NextExpected.IsZero}}<span class="muted">unknown</span>{{else}}{{when .NextExpected $now}}{{end}}</dd>
 <dt>Runs</dt><dd>{{.Runs}} kept, {{.Failures}} failed{{if .Runs}} · p50 {{duration .P50}} · p95 {{duration .P95}}{{end}}</dd>

@@ -37,6 +37,7 @@ type Job struct {
 	Failures      int
 	P50, P95      time.Duration
 	Incidents     []Incident
+	Running       int // copies running now
 	// Recent are the last runs, oldest first, for the duration chart.
 	Recent []Run
 }

@@ -140,6 +140,7 @@ func jobStats(j monitor.JobSummary, st Style) []string {
 	if !j.LastSuccess.IsZero() {
 		stats = append(stats, "last success "+st.time(j.LastSuccess))
 	}
+	stats = append(stats, historyStats(j)...)
 	return stats
 }
 
@@ -166,7 +167,7 @@ func jobLines(c monitor.ClusterSummary, j monitor.JobSummary, st Style) string {
 	icon := ":white_check_mark:"
 	if j.Failures > 0 || j.Missed > 0 {
 		icon = ":x:"
-	} else if j.Duplicates > 0 || j.Overruns > 0 {
+	} else if j.Duplicates > 0 || j.Overruns > 0 || j.Suspicious > 0 {
 		icon = ":warning:"
 	}
 	out := icon + " *" + escapeMrkdwn(j.Job) + "*: " + escapeMrkdwn(strings.Join(jobStats(j, st), " · "))

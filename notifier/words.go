@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
@@ -148,4 +149,23 @@ func rollupState(r *monitor.Rollup, st Style) string {
 		return "final count; last failure at " + st.time(r.Last)
 	}
 	return "still counting; last failure at " + st.time(r.Last)
+}
+
+// historyStats are a job's summary facts that come from its run history:
+// the window's success rate, the current streak, suspicious successes.
+func historyStats(j monitor.JobSummary) []string {
+	var out []string
+	if j.Runs > 0 {
+		out = append(out, fmt.Sprintf("success rate %.0f%%", j.SuccessRate))
+	}
+	switch {
+	case j.Streak > 1 && j.StreakResult == monitor.ResultFailure:
+		out = append(out, fmt.Sprintf("%d failures in a row", j.Streak))
+	case j.Streak > 1:
+		out = append(out, fmt.Sprintf("%d successes in a row", j.Streak))
+	}
+	if j.Suspicious > 0 {
+		out = append(out, fmt.Sprintf("%d suspiciously short success(es)", j.Suspicious))
+	}
+	return out
 }

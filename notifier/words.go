@@ -44,6 +44,8 @@ func kindTitle(k monitor.Kind) string {
 		return "Missed run"
 	case monitor.KindOverrun:
 		return "Overrun"
+	case monitor.KindSuspiciousSuccess:
+		return "Suspicious success"
 	}
 	return string(k)
 }

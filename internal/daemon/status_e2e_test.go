@@ -206,3 +206,61 @@ func TestE2EStatusPage(t *testing.T) {
 		t.Error("/healthz is gone beside the page")
 	}
 }
+
+// alert_after_failures and suspicious_success end to end: four failures in
+// a row alert once (at the third), the success after them posts the
+// recovery, and a success under min_duration is in the final summary.
+func TestE2EChecksThatNeedHistory(t *testing.T) {
+	e := newEnv(t)
+	e.sim.CreateCluster("cron")
+	register(t, e.sim, "billing-batch", "report-export")
+	queue := e.sim.CreateQueue("events", nil)
+	e.sim.RouteTaskEvents(queue)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.listener = ln
+	base := "http://" + ln.Addr().String()
+	cfg := strings.Replace(statusConfig, "{{QUEUE}}", queue, 1) + `
+  [[cluster.job]]
+  rule = "report-export"
+  min_duration = "1s"
+`
+	cfg = strings.Replace(cfg, `  rule = "billing-batch-daily"
+`, `  rule = "billing-batch-daily"
+  alert_after_failures = 3
+`, 1)
+	e.start(e.config(cfg))
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go e.sim.AdvanceEvery(ctx, 20*time.Millisecond)
+
+	e.sim.SetTaskPlan("billing-batch", awssim.TaskPlan{RunFor: 20 * time.Millisecond, ExitCodes: map[string]int{"app": 1}})
+	for i := 1; i <= 4; i++ {
+		run(t, e.sim, "cron", "billing-batch", "events-rule/billing-batch-daily", 1)
+		eventually(t, "failure recorded", func() bool { return jobFrom(apiJobs(t, base), "billing-batch-daily").Failures == i })
+	}
+	e.sim.SetTaskPlan("billing-batch", awssim.TaskPlan{RunFor: 20 * time.Millisecond})
+	run(t, e.sim, "cron", "billing-batch", "events-rule/billing-batch-daily", 1)
+	eventually(t, "recovery posted", func() bool { return e.slack.PostsContaining("recovered after 4 failures") == 1 })
+	if n := e.slack.PostsContaining("Task failed"); n != 2 { // the third failure, and the recovery
+		t.Errorf("%d posts about billing-batch-daily failures, want 2", n)
+	}
+	if n := e.slack.PostsContaining("(3 runs in a row failed)"); n != 1 {
+		t.Errorf("%d alerts for the third failure in a row, want 1", n)
+	}
+
+	e.sim.SetTaskPlan("report-export", awssim.TaskPlan{RunFor: 20 * time.Millisecond})
+	run(t, e.sim, "cron", "report-export", "events-rule/report-export", 1)
+	eventually(t, "report-export run", func() bool { return jobFrom(apiJobs(t, base), "report-export").Runs == 1 })
+	if n := e.slack.PostsContaining("succeeded in"); n != 0 {
+		t.Errorf("a suspicious success was alerted at once (%d posts); it is summary material", n)
+	}
+	e.stop() // flushes the partial summary
+	if e.slack.PostsContaining("1 suspiciously short success(es)") != 1 || e.slack.PostsContaining("4 failures in a row") != 0 ||
+		e.slack.PostsContaining("success rate 20%") != 1 {
+		posts, _, _ := e.slack.Snapshot()
+		t.Errorf("final summary lacks the suspicious success or the billing success rate: %+v", posts[len(posts)-1])
+	}
+}

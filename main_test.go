@@ -362,25 +362,37 @@ func TestRunBoundedGivesUpAfterTimeout(t *testing.T) {
 	}
 }
 
-// healthcheck asks the running daemon's /healthz: 0 while it runs, 1 once
-// it has stopped.
-func TestHealthcheckCommand(t *testing.T) {
+// listeningDaemonConfig points this process's SDK at a simulator with
+// cluster "cron" (prepare runs before anything else, to put tasks in it),
+// and writes a config whose health listener is a free loopback port;
+// extra is appended to the config.
+func listeningDaemonConfig(t *testing.T, prepare func(*awssim.Server), extra string) (*awssim.Server, string) {
+	t.Helper()
 	sim := inProcessAWS(t)
 	sim.CreateCluster("cron")
+	if prepare != nil {
+		prepare(sim)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close() // the daemon listens here next
-	cfg := writeConfig(t, fmt.Sprintf(`
+	return sim, writeConfig(t, fmt.Sprintf(`
 [health]
 listen = %q
 [[cluster]]
 name = "cron"
 region = "ap-northeast-1"
 poll_interval = "1s"
-`, addr))
+`, addr)+extra)
+}
+
+// healthcheck asks the running daemon's /healthz: 0 while it runs, 1 once
+// it has stopped.
+func TestHealthcheckCommand(t *testing.T) {
+	_, cfg := listeningDaemonConfig(t, nil, "")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()
@@ -402,38 +414,22 @@ poll_interval = "1s"
 // the daemon started (backfilled) and the job's configured schedule, as
 // text and as JSON; it exits 1 once the daemon is gone.
 func TestStatusCommand(t *testing.T) {
-	sim, envs := simEnv(t)
-	for _, kv := range envs {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	sim.CreateCluster("cron")
-	if _, err := sim.RegisterTaskDefinition("etl", awssim.ContainerDef{Name: "app", Image: "etl"}); err != nil {
-		t.Fatal(err)
-	}
-	sim.SetTaskPlan("etl", awssim.TaskPlan{RunFor: time.Millisecond, ExitCodes: map[string]int{"app": 3}})
-	arns, err := sim.RunTasks("cron", "etl", "events-rule/etl-nightly", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.Step(time.Now().Add(10 * time.Millisecond)) // it ran and failed
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // the daemon listens here next
-	cfg := writeConfig(t, fmt.Sprintf(`
-[health]
-listen = %q
-[[cluster]]
-name = "cron"
-region = "ap-northeast-1"
-poll_interval = "1s"
+	var arns []string
+	_, cfg := listeningDaemonConfig(t, func(sim *awssim.Server) {
+		if _, err := sim.RegisterTaskDefinition("etl", awssim.ContainerDef{Name: "app", Image: "etl"}); err != nil {
+			t.Fatal(err)
+		}
+		sim.SetTaskPlan("etl", awssim.TaskPlan{RunFor: time.Millisecond, ExitCodes: map[string]int{"app": 3}})
+		var err error
+		if arns, err = sim.RunTasks("cron", "etl", "events-rule/etl-nightly", 1); err != nil {
+			t.Fatal(err)
+		}
+		sim.Step(time.Now().Add(10 * time.Millisecond)) // it ran and failed
+	}, `
 [[cluster.job]]
 rule = "etl-nightly"
 schedule = "cron(0 3 * * ? *)"
-`, addr))
+`)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()

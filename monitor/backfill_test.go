@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -100,7 +99,7 @@ func TestBackfillOnlyTheLastHour(t *testing.T) {
 			StopCode:   ecstypes.TaskStopCodeEssentialContainerExited,
 			Containers: []ecstypes.Container{{Name: aws.String("app"), ExitCode: aws.Int32(0), LastStatus: aws.String("STOPPED")}}}
 	}
-	api := fakeECS{
+	api := ecsFuncs{
 		list: func(in *ecs.ListTasksInput) (*ecs.ListTasksOutput, error) {
 			if in.DesiredStatus != ecstypes.DesiredStatusStopped {
 				t.Errorf("ListTasks desiredStatus %q", in.DesiredStatus)
@@ -117,17 +116,4 @@ func TestBackfillOnlyTheLastHour(t *testing.T) {
 	if err != nil || n != 1 || len(jh.Runs) != 1 || ShortID(jh.Runs[0].TaskARN) != "recent" {
 		t.Errorf("backfilled %d (%v): %+v", n, err, jh.Runs)
 	}
-}
-
-type fakeECS struct {
-	list     func(*ecs.ListTasksInput) (*ecs.ListTasksOutput, error)
-	describe func(*ecs.DescribeTasksInput) (*ecs.DescribeTasksOutput, error)
-}
-
-func (f fakeECS) ListTasks(_ context.Context, in *ecs.ListTasksInput, _ ...func(*ecs.Options)) (*ecs.ListTasksOutput, error) {
-	return f.list(in)
-}
-
-func (f fakeECS) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _ ...func(*ecs.Options)) (*ecs.DescribeTasksOutput, error) {
-	return f.describe(in)
 }

@@ -71,18 +71,9 @@ func statusScenario(t *testing.T) string {
 	run(t, e.sim, "cron", "report-export", "events-rule/report-export", 1)
 	e.sim.Step(time.Now().Add(100 * time.Millisecond)) // stopped before the daemon starts
 
-	queue := e.sim.CreateQueue("events", nil)
-	e.sim.RouteTaskEvents(queue)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.listener = ln
-	base := "http://" + ln.Addr().String()
+	queue, base := e.statusListener(t)
 	e.start(e.config(strings.Replace(statusConfig, "{{QUEUE}}", queue, 1)))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go e.sim.AdvanceEvery(ctx, 20*time.Millisecond)
+	e.advance(t)
 
 	eventually(t, "backfilled run on the page", func() bool {
 		jobs := apiJobs(t, base)
@@ -108,6 +99,26 @@ func statusScenario(t *testing.T) string {
 			jobFrom(jobs, scriptJob).LastRun != nil && strings.Contains(get(t, base+"/"), "1 of 20 tasks")
 	})
 	return base
+}
+
+// statusListener routes task events to a new queue and gives the daemon
+// a loopback listener for its status page; it returns both addresses.
+func (e *env) statusListener(t *testing.T) (queue, base string) {
+	queue = e.sim.CreateQueue("events", nil)
+	e.sim.RouteTaskEvents(queue)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.listener = ln
+	return queue, "http://" + ln.Addr().String()
+}
+
+// advance moves the simulator's tasks along in real time until the test ends.
+func (e *env) advance(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go e.sim.AdvanceEvery(ctx, 20*time.Millisecond)
 }
 
 func get(t *testing.T, url string) string {
@@ -214,14 +225,7 @@ func TestE2EChecksThatNeedHistory(t *testing.T) {
 	e := newEnv(t)
 	e.sim.CreateCluster("cron")
 	register(t, e.sim, "billing-batch", "report-export")
-	queue := e.sim.CreateQueue("events", nil)
-	e.sim.RouteTaskEvents(queue)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.listener = ln
-	base := "http://" + ln.Addr().String()
+	queue, base := e.statusListener(t)
 	cfg := strings.Replace(statusConfig, "{{QUEUE}}", queue, 1) + `
   [[cluster.job]]
   rule = "report-export"
@@ -232,9 +236,7 @@ func TestE2EChecksThatNeedHistory(t *testing.T) {
   alert_after_failures = 3
 `, 1)
 	e.start(e.config(cfg))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go e.sim.AdvanceEvery(ctx, 20*time.Millisecond)
+	e.advance(t)
 
 	e.sim.SetTaskPlan("billing-batch", awssim.TaskPlan{RunFor: 20 * time.Millisecond, ExitCodes: map[string]int{"app": 1}})
 	for i := 1; i <= 4; i++ {

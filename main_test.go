@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -286,9 +289,31 @@ func TestDemoBareEnvironment(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin, "demo", "-duration", "15s")
 	cmd.Env = testkit.BareEnv(t)
 	cmd.Dir = t.TempDir()
-	var stdout, stderr bytes.Buffer
+	var stdout lockedBuffer
+	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The status page is served while the story plays.
+	var page string
+	testkit.Eventually(t, "the status page's address", func() bool {
+		m := regexp.MustCompile(`status page: (http://127\.0\.0\.1:[0-9]+/)`).FindStringSubmatch(stdout.String())
+		if m != nil {
+			page = m[1]
+		}
+		return m != nil
+	})
+	testkit.Eventually(t, "a job on the status page", func() bool {
+		resp, err := http.Get(page + "api/jobs")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode == 200 && strings.Contains(string(b), `"job": "nightly-report"`)
+	})
+	if err := cmd.Wait(); err != nil {
 		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	text := stdout.String()
@@ -472,4 +497,22 @@ schedule = "cron(0 3 * * ? *)"
 	if out, code := status("text"); code != 1 || !strings.Contains(out, "status:") {
 		t.Errorf("status after shutdown = %d %q, want 1", code, out)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a child process writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

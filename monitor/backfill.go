@@ -86,8 +86,10 @@ func (b *Backfill) Run(ctx context.Context) (int, error) {
 		if b.o.TaskDefs != nil {
 			info, _ = b.o.TaskDefs.Get(ctx, t.TaskDefinitionARN) // logged once by the cache
 		}
-		f := Classify(t, job, info.Essential)
-		if f == nil && UserStopped(t) {
+		var f *Failure
+		if finding := FailedRun(b.o.Cluster, "", job, TaskEvent{Task: t}, info, now); finding != nil {
+			f = finding.Failure
+		} else if UserStopped(t) {
 			continue // not a run, as for the event consumer
 		}
 		if !b.o.History.Record(b.o.Cluster, job.Name, RunOf(t, f, info)).Duplicate {

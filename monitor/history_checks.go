@@ -45,7 +45,7 @@ func recoveryFinding(cl EventCluster, job JobRef, rec Recorded, r Run, now time.
 		Kind: KindFailedTask, Severity: SeverityCritical, Transition: Resolved,
 		Cluster: cl.Name, Region: cl.Region, Job: job.Name, Value: rec.RecoveredAfter,
 		Tasks:   []string{r.TaskARN},
-		Message: fmt.Sprintf("%s recovered after %d failures", job.Name, rec.RecoveredAfter),
+		Message: "recovered after " + Plural(rec.RecoveredAfter, "failure"),
 		At:      now, Route: job.Route,
 	}, true
 }
@@ -60,10 +60,10 @@ func suspiciousFinding(cl EventCluster, job JobRef, rec Recorded, r Run, now tim
 	var why string
 	switch {
 	case job.MinDuration > 0 && d < job.MinDuration:
-		why = fmt.Sprintf("under min_duration %s", job.MinDuration)
+		why = "under min_duration " + FormatDuration(job.MinDuration)
 	case rec.KnownSuccesses >= minKnownSuccesses && d < rec.MedianSuccess/suspiciousFraction:
-		why = fmt.Sprintf("under a tenth of its usual %s (median of the last %d successful runs)",
-			rec.MedianSuccess.Round(time.Second), rec.KnownSuccesses)
+		why = fmt.Sprintf("under a tenth of its usual %s (median of the last %s)",
+			FormatDuration(rec.MedianSuccess), Plural(rec.KnownSuccesses, "successful run"))
 	default:
 		return Finding{}, false
 	}
@@ -71,7 +71,7 @@ func suspiciousFinding(cl EventCluster, job JobRef, rec Recorded, r Run, now tim
 		Kind: KindSuspiciousSuccess, Severity: SeverityWarning, Transition: Opened,
 		Cluster: cl.Name, Region: cl.Region, Job: job.Name, Value: int(d / time.Second),
 		Tasks:   []string{r.TaskARN},
-		Message: fmt.Sprintf("%s succeeded in %s, %s: did it do its work?", job.Name, d.Round(time.Second), why),
+		Message: fmt.Sprintf("succeeded in %s, %s: did it do its work?", FormatDuration(d), why),
 		Since:   r.StoppedAt, At: now, Route: job.Route,
 	}, true
 }

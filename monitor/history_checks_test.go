@@ -76,7 +76,7 @@ func TestAlertAfterFailures(t *testing.T) {
 	}
 	fs := found.all()
 	if len(fs) != 1 || fs[0].Kind != KindFailedTask || fs[0].Transition != Resolved ||
-		fs[0].Message != "billing-batch-daily recovered after 4 failures" || fs[0].Value != 4 {
+		fs[0].Message != "recovered after 4 failures" || fs[0].Value != 4 {
 		t.Fatalf("findings after the recovery = %+v", fs)
 	}
 	// The next success recovers nothing.
@@ -135,7 +135,7 @@ func TestSuspiciousSuccess(t *testing.T) {
 				return
 			}
 			if len(fs) != 1 || fs[0].Kind != KindSuspiciousSuccess || fs[0].Severity != SeverityWarning ||
-				!strings.Contains(fs[0].Message, "billing-batch-daily succeeded in "+tc.last.String()) {
+				fs[0].Job != "billing-batch-daily" || !strings.HasPrefix(fs[0].Message, "succeeded in "+FormatDuration(tc.last)+", under ") {
 				t.Errorf("findings %+v, want one suspicious_success", fs)
 			}
 		})

@@ -1,15 +1,12 @@
 package monitor
 
-// RunOf turns a stopped task into a Run: a failure when f is non-nil,
-// else a success. Its log link is the failing container's, or for a
-// success the first essential container's.
+// RunOf turns a stopped task into a Run: a failure when f is non-nil (as
+// FailedRun judged it), else a success. Its log link is the failure's, or
+// for a success the first essential container's.
 func RunOf(t Task, f *Failure, info TaskDefInfo) Run {
 	r := Run{TaskARN: t.ARN, StartedAt: t.StartedAt, StoppedAt: t.StoppedAt, Result: ResultSuccess}
 	if f != nil {
 		r.Result, r.ExitCode, r.Cause, r.LogURL = ResultFailure, f.ExitCode, f.Cause, f.LogURL
-		if r.LogURL == "" {
-			r.LogURL = info.LogURL(f.Container, ShortID(t.ARN))
-		}
 		return r
 	}
 	for _, c := range t.Containers {

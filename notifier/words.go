@@ -167,7 +167,7 @@ func historyStats(j monitor.JobSummary) []string {
 		out = append(out, fmt.Sprintf("%d successes in a row", j.Streak))
 	}
 	if j.Suspicious > 0 {
-		out = append(out, fmt.Sprintf("%d suspiciously short success(es)", j.Suspicious))
+		out = append(out, monitor.Plural(j.Suspicious, "suspiciously short success", "suspiciously short successes"))
 	}
 	return out
 }

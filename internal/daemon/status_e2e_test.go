@@ -260,7 +260,7 @@ func TestE2EChecksThatNeedHistory(t *testing.T) {
 		t.Errorf("a suspicious success was alerted at once (%d posts); it is summary material", n)
 	}
 	e.stop() // flushes the partial summary
-	if e.slack.PostsContaining("1 suspiciously short success(es)") != 1 || e.slack.PostsContaining("4 failures in a row") != 0 ||
+	if e.slack.PostsContaining("1 suspiciously short success") != 1 || e.slack.PostsContaining("4 failures in a row") != 0 ||
 		e.slack.PostsContaining("success rate 20%") != 1 {
 		posts, _, _ := e.slack.Snapshot()
 		t.Errorf("final summary lacks the suspicious success or the billing success rate: %+v", posts[len(posts)-1])

@@ -3,6 +3,8 @@ package web
 import (
 	"fmt"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
 // Chart geometry: the last chartRuns runs as bars in a chartWidth ×
@@ -47,23 +49,16 @@ func durationChart(runs []Run) chart {
 		}
 		c.Bars = append(c.Bars, bar{
 			X: i * w, Y: chartHeight - h, W: w - barGap, H: h, Result: r.Result,
-			Title: fmt.Sprintf("%s %s, %s", r.StoppedAt.UTC().Format("2006-01-02 15:04 UTC"), r.Result, formatDuration(r.Duration)),
+			Title: fmt.Sprintf("%s %s, %s", r.StoppedAt.UTC().Format(monitor.TimeLayout), r.Result, formatDuration(r.Duration)),
 		})
 	}
 	return c
 }
 
-// formatDuration writes 1h2m0s, 3m5s, 42s, 1.5s or 40ms.
+// formatDuration writes a duration as messages do, "–" when unknown.
 func formatDuration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "–"
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < 10*time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d < time.Hour:
-		return d.Round(time.Second).String()
 	}
-	return d.Round(time.Minute).String()
+	return monitor.FormatDuration(d)
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
 // Options configure the handler.
@@ -78,12 +80,12 @@ func pageTemplate() *template.Template {
 	}).Parse(pageHTML))
 }
 
-// when writes a time for people: "2026-03-01 12:00 UTC (5m ago)".
+// when writes a time for people, in UTC: "2026-03-01 12:00:00 UTC (5m ago)".
 func when(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	s := t.UTC().Format("2006-01-02 15:04:05 UTC")
+	s := t.UTC().Format(monitor.TimeLayout)
 	d := now.Sub(t)
 	switch {
 	case d < -time.Minute:

@@ -1,0 +1,58 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+)
+
+// buildJobs resolves every cluster's job identities once; the dispatcher,
+// the pollers, the schedule checks and the event consumer share them.
+func (d *Daemon) buildJobs() {
+	d.jobs = map[string]*monitor.Jobs{}
+	for _, c := range d.cfg.Clusters {
+		d.jobs[c.Name] = monitor.NewJobs(c, d.cfg.Events)
+	}
+}
+
+// buildDispatcher builds the one dispatcher every producer hands its
+// findings to.
+func (d *Daemon) buildDispatcher() {
+	cfg := d.cfg
+	d.dispatcher = monitor.NewDispatcher(monitor.DispatcherOptions{
+		Notifier:        d.notifier,
+		Metrics:         d.metrics,
+		Logger:          d.o.Logger,
+		Now:             d.o.Now,
+		SummarySchedule: cfg.Summary.Schedule,
+		SendEmpty:       cfg.Summary.SendEmpty,
+		RollupInterval:  cfg.Events.RollupInterval.Duration,
+		DrainTimeout:    drainTimeout(cfg),
+		StormPolicy:     stormPolicy(d.jobs, cfg.Events),
+		History:         d.history,
+	})
+}
+
+// drainTimeout is the share of the shutdown budget each stage may use to
+// finish its work; stages drain one after the other.
+func drainTimeout(cfg *config.Config) time.Duration {
+	t := cfg.Shutdown.Timeout.Duration
+	if t <= 0 {
+		t = 25 * time.Second
+	}
+	return t / 3
+}
+
+// stormPolicy gives each job its storm threshold and window, as its
+// JobRef resolves them (the job's own settings, else the [events] ones).
+func stormPolicy(jobs map[string]*monitor.Jobs, ev config.Events) func(cluster, job string) (int, time.Duration) {
+	return func(cluster, job string) (int, time.Duration) {
+		js := jobs[cluster]
+		if js == nil {
+			return ev.StormThreshold, ev.StormWindow.Duration
+		}
+		r := js.Named(job)
+		return r.StormThreshold, r.StormWindow
+	}
+}

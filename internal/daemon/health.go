@@ -1,0 +1,25 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/health"
+)
+
+// buildHealth creates the registry every loop registers with; the builders
+// of the loops register them.
+func (d *Daemon) buildHealth() {
+	d.health = health.NewRegistry(d.o.Now)
+}
+
+// serveHealth serves /healthz and /readyz on the caller's listener, else on
+// [health] listen, until ctx is cancelled; with neither it returns nil.
+func (d *Daemon) serveHealth(ctx context.Context) error {
+	if d.o.HealthListener != nil {
+		return d.health.ServeListener(ctx, d.o.HealthListener, d.log)
+	}
+	if d.cfg.Health.Listen != "" {
+		return d.health.Serve(ctx, d.cfg.Health.Listen, d.log)
+	}
+	return nil
+}

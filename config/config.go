@@ -106,6 +106,10 @@ type Cluster struct {
 	PollInterval     Duration `toml:"poll_interval"`
 	RenotifyInterval Duration `toml:"renotify_interval"`
 	ScheduleRefresh  Duration `toml:"schedule_refresh"`
+	// Grace is how late a scheduled run may start before it is a missed
+	// run, for every schedule of the cluster whose job sets none (the
+	// discovered ones included). 0: missed as soon as the start is due.
+	Grace Duration `toml:"grace"`
 	// Sidecars names containers whose exit never makes a run fail, in
 	// addition to those the task definition marks non-essential.
 	Sidecars []string `toml:"sidecars"`
@@ -130,7 +134,8 @@ type Job struct {
 	// checked with monitor/schedule, the evaluator the daemon runs.
 	Schedule string `toml:"schedule"`
 	Timezone string `toml:"timezone"`
-	// Grace defaults to 5m when Schedule is set.
+	// Grace is resolved when the file is loaded: when absent it holds the
+	// cluster's grace. 0: missed as soon as the start is due.
 	Grace       Duration `toml:"grace"`
 	MaxDuration Duration `toml:"max_duration"` // 0: not checked
 	// AlertAfterFailures: alert when this many runs in a row failed (and

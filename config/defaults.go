@@ -88,15 +88,15 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 		setDuration(c, key+".poll_interval", &cl.PollInterval, DefaultPollInterval)
 		setDuration(c, key+".renotify_interval", &cl.RenotifyInterval, DefaultRenotifyInterval)
 		setDuration(c, key+".schedule_refresh", &cl.ScheduleRefresh, DefaultScheduleRefresh)
+		setDuration(c, key+".grace", &cl.Grace, DefaultJobGrace)
 		for j := range cl.Jobs {
 			job := &cl.Jobs[j]
 			jkey := indexKey(key+".job", j)
-			// Jobs inherit the storm settings so consumers read one value.
+			// Jobs inherit the storm settings and the grace so consumers
+			// read one value.
 			setInt(c, jkey+".storm_threshold", &job.StormThreshold, e.StormThreshold)
 			setDuration(c, jkey+".storm_window", &job.StormWindow, e.StormWindow.Duration)
-			if job.Schedule != "" {
-				setDuration(c, jkey+".grace", &job.Grace, DefaultJobGrace)
-			}
+			setDuration(c, jkey+".grace", &job.Grace, cl.Grace.Duration)
 			setInt(c, jkey+".alert_after_failures", &job.AlertAfterFailures, DefaultAlertAfterFailures)
 			if !c.has(jkey + ".check_duration") {
 				job.CheckDuration = DefaultCheckDuration

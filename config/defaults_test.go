@@ -38,7 +38,8 @@ func TestDefaultsApplied(t *testing.T) {
 		{"renotify_interval", cl.RenotifyInterval.Duration, time.Hour},
 		{"schedule_refresh", cl.ScheduleRefresh.Duration, 10 * time.Minute},
 		{"job grace with schedule", scheduled.Grace.Duration, 5 * time.Minute},
-		{"job grace without schedule", unscheduled.Grace.Duration, time.Duration(0)},
+		{"cluster grace", cl.Grace.Duration, 5 * time.Minute},
+		{"job grace without schedule inherited", unscheduled.Grace.Duration, 5 * time.Minute},
 		{"job storm_threshold inherited", scheduled.StormThreshold, 5},
 		{"job storm_window inherited", scheduled.StormWindow.Duration, time.Minute},
 		{"job alert_after_failures", scheduled.AlertAfterFailures, 1},
@@ -158,5 +159,47 @@ func TestLogAttrsNameNoSecrets(t *testing.T) {
 		if !strings.Contains(attrs, part) {
 			t.Errorf("LogAttrs = %s, missing %q", attrs, part)
 		}
+	}
+}
+
+// A cluster's grace is what its jobs inherit; an explicit 0 is kept at
+// both levels (it means "missed as soon as due").
+func TestGraceInheritedAndExplicitZeroKept(t *testing.T) {
+	c := mustParse(t, `
+[[cluster]]
+name = "cron"
+region = "us-east-1"
+grace = "0s"
+[[cluster.job]]
+family = "a"
+schedule = "@daily"
+[[cluster.job]]
+family = "b"
+schedule = "@daily"
+grace = "2m"
+[[cluster]]
+name = "other"
+region = "us-east-1"
+[[cluster.job]]
+rule = "r"
+grace = "0s"
+`, nil)
+	checks := []struct {
+		name      string
+		got, want time.Duration
+	}{
+		{"cluster explicit 0", c.Clusters[0].Grace.Duration, 0},
+		{"job inherits cluster 0", c.Clusters[0].Jobs[0].Grace.Duration, 0},
+		{"job own grace", c.Clusters[0].Jobs[1].Grace.Duration, 2 * time.Minute},
+		{"cluster default", c.Clusters[1].Grace.Duration, DefaultJobGrace},
+		{"rule job explicit 0", c.Clusters[1].Jobs[0].Grace.Duration, 0},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	if _, err := parseString(t, cluster+"grace = \"-1s\"\n", nil); err == nil || !strings.Contains(err.Error(), "cluster[0].grace: must be 0 or more") {
+		t.Errorf("negative cluster grace: %v", err)
 	}
 }

@@ -207,6 +207,9 @@ func (v *validator) clusters() {
 		if cl.ScheduleRefresh.Duration < time.Second {
 			v.bad(key+".schedule_refresh", "must be at least 1s")
 		}
+		if cl.Grace.Duration < 0 {
+			v.bad(key+".grace", "must be 0 or more")
+		}
 		for k, name := range cl.Sidecars {
 			if strings.TrimSpace(name) == "" {
 				v.bad(indexKey(key+".sidecars", k), "must be a container name")

@@ -24,21 +24,22 @@ type DispatcherOptions struct {
 	SummarySchedule string
 	SendEmpty       bool
 	// RollupInterval is how often an open storm roll-up is posted or
-	// updated. Default 10s.
+	// updated. Required ([events] rollup_interval).
 	RollupInterval time.Duration
 	// DeliveryTimeout bounds one alert's delivery, retries included.
 	// Default 2m.
 	DeliveryTimeout time.Duration
 	// DrainTimeout bounds the work done after ctx is cancelled: queued
-	// alerts, the last roll-ups and the partial summary. Default 10s.
+	// alerts, the last roll-ups and the partial summary. Required (a share
+	// of [shutdown] timeout).
 	DrainTimeout time.Duration
 	// QueueSize bounds alerts waiting for delivery. Default 1024.
 	QueueSize int
 	// OnTick, if set, is called on every roll-up tick; the health endpoint
 	// uses it to see the delivery loop alive.
 	OnTick func()
-	// StormPolicy gives a job's storm threshold and window. Default: 5
-	// failures within 1 minute for every job.
+	// StormPolicy gives a job's storm threshold and window. Required (the
+	// job's resolved storm_threshold and storm_window).
 	StormPolicy func(cluster, job string) (threshold int, window time.Duration)
 	// History gives each job's last success and current streak to the
 	// summary; nil leaves them out.
@@ -71,20 +72,15 @@ type Dispatcher struct {
 func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	d := withDefaults(o.Metrics, o.Logger, o.Now)
 	o.Metrics, o.Logger, o.Now = d.metrics, d.logger, d.now
-	if o.RollupInterval <= 0 {
-		o.RollupInterval = 10 * time.Second
-	}
+	require("NewDispatcher", "RollupInterval", o.RollupInterval > 0)
+	require("NewDispatcher", "DrainTimeout", o.DrainTimeout > 0)
+	require("NewDispatcher", "StormPolicy", o.StormPolicy != nil)
+	// Not settings of the file: internal bounds.
 	if o.DeliveryTimeout <= 0 {
 		o.DeliveryTimeout = 2 * time.Minute
 	}
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 10 * time.Second
-	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 1024
-	}
-	if o.StormPolicy == nil {
-		o.StormPolicy = func(string, string) (int, time.Duration) { return 5, time.Minute }
 	}
 	return &Dispatcher{
 		o:          o,

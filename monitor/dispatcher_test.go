@@ -65,7 +65,7 @@ func (c *captureNotifier) snapshot() ([]Finding, []Receipt, []Summary) {
 func TestDispatcherSummaryCountsIncidentsNotPolls(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: func() time.Time { return t0 }})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, Now: func() time.Time { return t0 }}))
 	tr := NewTracker(0)
 	// One overlap of five minutes seen by thirty polls is one incident.
 	for i := 0; i <= 30; i++ {
@@ -109,7 +109,7 @@ func TestDispatcherSummaryCountsIncidentsNotPolls(t *testing.T) {
 func TestDispatcherCarriesOpenIncidentAcrossWindows(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{Notifier: n, SendEmpty: true})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, SendEmpty: true}))
 	d.Handle(Finding{Kind: KindDuplicateRun, Transition: Opened, Cluster: "cron", Job: "etl", Value: 2, Limit: 1, Since: t0, At: t0})
 	_ = d.FlushSummary(context.Background(), t0.Add(15*time.Minute))
 	_ = d.FlushSummary(context.Background(), t0.Add(30*time.Minute))
@@ -127,7 +127,7 @@ func TestDispatcherCarriesOpenIncidentAcrossWindows(t *testing.T) {
 
 func TestDispatcherImmediateAlertsAndShutdownFlush(t *testing.T) {
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{Notifier: n, SummarySchedule: "@every 1h", SendEmpty: true})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, SummarySchedule: "@every 1h", SendEmpty: true}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- d.Run(ctx) }()
@@ -161,8 +161,8 @@ func TestDispatcherStormRollsUp(t *testing.T) {
 	start := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	clk := testkit.NewClock(start)
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
-		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
+		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }}))
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
 		if err := d.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
@@ -224,8 +224,8 @@ func TestDispatcherStormRollsUp(t *testing.T) {
 func TestDispatcherStormRollupFailureKeepsWaitersRetrying(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{Notifier: n, Now: clk.Now,
-		StormPolicy: func(string, string) (int, time.Duration) { return 1, time.Minute }})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, Now: clk.Now,
+		StormPolicy: func(string, string) (int, time.Duration) { return 1, time.Minute }}))
 	ctx := context.Background()
 	if err := d.DeliverFailure(ctx, failure("etl", "a", 1)); err != nil {
 		t.Fatal(err)
@@ -284,7 +284,7 @@ func TestImmediate(t *testing.T) {
 // included, and the summary, each once.
 func TestDispatcherWithoutNotifierLogs(t *testing.T) {
 	var buf bytes.Buffer
-	d := NewDispatcher(DispatcherOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), SendEmpty: true})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), SendEmpty: true}))
 	d.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityWarning, Transition: Opened, Cluster: "cron", Message: "cluster cron has 41 of 50 tasks"})
 	if err := d.DeliverFailure(t.Context(), failure("etl", "e1", 3)); err != nil {
 		t.Fatal(err)

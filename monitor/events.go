@@ -56,8 +56,8 @@ type EventsOptions struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	// DrainTimeout bounds finishing in-flight messages after the run
-	// context is cancelled (default 10s); what is unfinished then is left
-	// on the queue to reappear.
+	// context is cancelled (required: a share of [shutdown] timeout); what
+	// is unfinished then is left on the queue to reappear.
 	DrainTimeout time.Duration
 	// AfterReceive, if set, is called after every ReceiveMessage with its
 	// error; the health endpoint uses it to see the receivers alive.
@@ -112,12 +112,9 @@ const (
 	sqsMaxMessages       = 10
 	sqsMaxWait           = 20 * time.Second
 	sqsMaxVisibility     = 12 * time.Hour
-	defaultRetryCap      = 5 * time.Minute
 	firstRetryVisibility = 10 * time.Second
-	defaultDrainTimeout  = 10 * time.Second
 	maxReceiveBackoff    = time.Minute
 	maxInFlight          = 200 // messages handled at once, across receivers
-	defaultVisibility    = 60 * time.Second
 )
 
 // Events consumes ECS Task State Change events from SQS: it feeds State,
@@ -140,9 +137,9 @@ type Events struct {
 func NewEvents(o EventsOptions) *Events {
 	d := withDefaults(o.Metrics, o.Logger, o.Now)
 	e := &Events{o: o, log: d.logger.With("component", "events"), metrics: d.metrics, now: d.now}
-	if e.o.DrainTimeout <= 0 {
-		e.o.DrainTimeout = defaultDrainTimeout
-	}
+	require("NewEvents", "DrainTimeout", o.DrainTimeout > 0)
+	require("NewEvents", "Config.Receivers", o.Config.Receivers > 0)
+	require("NewEvents", "Config.VisibilityTimeout", o.Config.VisibilityTimeout.Duration > 0)
 	if e.o.ReceiveBackoff <= 0 {
 		e.o.ReceiveBackoff = time.Second
 	}
@@ -163,7 +160,7 @@ func (e *Events) Run(ctx context.Context) error {
 	// message being alerted when SIGTERM arrives is still finished.
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	n := max(e.o.Config.Receivers, 1)
+	n := e.o.Config.Receivers
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() { e.receive(ctx, work) })
@@ -188,19 +185,15 @@ func (e *Events) Run(ctx context.Context) error {
 }
 
 func (e *Events) receive(ctx, work context.Context) {
-	wait := e.o.Config.WaitTime.Duration
-	if wait <= 0 || wait > sqsMaxWait {
-		wait = sqsMaxWait
-	}
+	// 0 is short polling, as SQS defines it; config bounds it by 20s.
+	wait := min(e.o.Config.WaitTime.Duration, sqsMaxWait)
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:                    aws.String(e.o.Config.QueueURL),
 		MaxNumberOfMessages:         sqsMaxMessages,
 		WaitTimeSeconds:             int32(wait / time.Second),
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
 	}
-	if v := e.o.Config.VisibilityTimeout.Duration; v > 0 {
-		in.VisibilityTimeout = int32(min(v, sqsMaxVisibility) / time.Second)
-	}
+	in.VisibilityTimeout = int32(min(e.o.Config.VisibilityTimeout.Duration, sqsMaxVisibility) / time.Second)
 	backoff := e.o.ReceiveBackoff
 	var failures failureLog
 	for ctx.Err() == nil {

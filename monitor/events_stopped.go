@@ -113,9 +113,6 @@ func (e *Events) record(cluster, job string, r Run) Recorded {
 // handled twice meanwhile.
 func (e *Events) keepHidden(ctx context.Context, m sqstypes.Message) (stop func()) {
 	vis := e.o.Config.VisibilityTimeout.Duration
-	if vis <= 0 {
-		vis = defaultVisibility
-	}
 	vis = max(vis.Truncate(time.Second), time.Second) // SQS takes whole seconds
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -138,12 +135,9 @@ func (e *Events) keepHidden(ctx context.Context, m sqstypes.Message) (stop func(
 
 // retryVisibility is how long a message whose alert failed stays hidden:
 // 10s, 20s, 40s... by receive count, capped by the configured visibility
-// timeout (5m when unset), so a Slack outage does not spin the queue. The
-// queue's maxReceiveCount must leave room for an outage (deploy/ sets 60).
+// timeout, so a Slack outage does not spin the queue. The queue's
+// maxReceiveCount must leave room for an outage (deploy/ sets 60).
 func retryVisibility(m sqstypes.Message, limit time.Duration) time.Duration {
-	if limit <= 0 {
-		limit = defaultRetryCap
-	}
 	limit = min(limit, sqsMaxVisibility)
 	n, err := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
 	if err != nil || n < 1 {

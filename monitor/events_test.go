@@ -196,13 +196,15 @@ func newTestEnv(t testing.TB, edit func(*EventsOptions, *config.Cluster)) *testE
 		{Rule: "billing-batch-daily", SlackChannel: "#billing"},
 	}}
 	o := EventsOptions{
-		Config:  config.Events{QueueURL: queueURL, Receivers: 1, VisibilityTimeout: config.Duration{Duration: time.Minute}},
-		SQS:     env.sqs,
-		State:   env.state,
-		Sink:    env.sink,
-		Metrics: env.metrics,
-		Logger:  slog.New(slog.NewTextHandler(&syncWriter{w: env.logs}, nil)),
-		Now:     func() time.Time { return env.now },
+		Config: config.Events{QueueURL: queueURL, Receivers: 1, VisibilityTimeout: config.Duration{Duration: time.Minute},
+			WaitTime: config.Duration{Duration: 20 * time.Second}},
+		DrainTimeout: 10 * time.Second,
+		SQS:          env.sqs,
+		State:        env.state,
+		Sink:         env.sink,
+		Metrics:      env.metrics,
+		Logger:       slog.New(slog.NewTextHandler(&syncWriter{w: env.logs}, nil)),
+		Now:          func() time.Time { return env.now },
 	}
 	if edit != nil {
 		edit(&o, &cc)
@@ -470,7 +472,7 @@ func TestRetryVisibility(t *testing.T) {
 		{"", time.Minute, 10 * time.Second},
 		{"3", time.Minute, 40 * time.Second},
 		{"4", time.Minute, time.Minute},
-		{"1000000", 0, defaultRetryCap},
+		{"1000000", 5 * time.Minute, 5 * time.Minute},
 		{"2", 5 * time.Second, 5 * time.Second},
 	} {
 		m := sqstypes.Message{Attributes: map[string]string{"ApproximateReceiveCount": tt.count}}
@@ -608,6 +610,25 @@ func burst(msgs []sqstypes.Message, seen chan<- *sqs.ReceiveMessageInput) func(c
 	}
 }
 
+// wait_time = "0s" is short polling, as SQS defines it: the receive asks
+// for exactly that, not for the longest wait.
+func TestRunShortPollingWhenWaitTimeZero(t *testing.T) {
+	env := newTestEnv(t, func(o *EventsOptions, _ *config.Cluster) { o.Config.WaitTime.Duration = 0 })
+	seen := make(chan *sqs.ReceiveMessageInput, 1)
+	env.sqs.receive = burst(nil, seen)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- env.events.Run(ctx) }()
+	in := <-seen
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if in.WaitTimeSeconds != 0 {
+		t.Errorf("WaitTimeSeconds = %d with wait_time 0s, want 0 (short polling)", in.WaitTimeSeconds)
+	}
+}
+
 func TestRunShutdownMidBurst(t *testing.T) {
 	env := newTestEnv(t, nil)
 	body := readEvent(t, "stopped-essential-exit1.json")
@@ -741,7 +762,8 @@ func TestRunRetriesReceiveErrorsLoggingOnce(t *testing.T) {
 }
 
 func TestRunRequiresQueue(t *testing.T) {
-	e := NewEvents(EventsOptions{})
+	e := NewEvents(EventsOptions{DrainTimeout: time.Second,
+		Config: config.Events{Receivers: 1, VisibilityTimeout: config.Duration{Duration: time.Minute}}})
 	if err := e.Run(t.Context()); err == nil {
 		t.Error("want error without SQS client and queue URL")
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor/schedule"
 )
 
@@ -101,17 +100,13 @@ func (s *Schedules) apply(now time.Time, arn string, found []ScheduledJob, keepO
 	}
 }
 
-// withConfig applies the configured grace and max_duration of the job
-// with the same name.
+// withConfig applies the grace (the job's, else the cluster's; an
+// explicit 0 included) and the max_duration of the job with the same name.
 func (s *Schedules) withConfig(j ScheduledJob) ScheduledJob {
-	grace := config.DefaultJobGrace
 	if cfg, ok := s.o.Jobs.ByName(j.Name); ok {
-		if cfg.Grace.Duration > 0 {
-			grace = cfg.Grace.Duration
-		}
 		j.MaxDuration = cfg.MaxDuration.Duration
 	}
-	j.Grace += grace // on top of Scheduler's flexible window
+	j.Grace += s.o.Jobs.Named(j.Name).Grace // on top of Scheduler's flexible window
 	return j
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
@@ -79,11 +78,19 @@ func TestScheduleDay(t *testing.T) {
 	sim.PutScheduledRule("hourly", "cron(0 * * * ? *)", "batch", "report", 1, true)
 	sim.PutScheduledRule("halfhour", "cron(30 * * * ? *)", "batch", "cleanup", 1, true)
 
-	cl := config.Cluster{Name: "batch", Region: sim.Region(), TaskLimit: 100,
-		PollInterval:    config.Duration{Duration: time.Minute},
-		ScheduleRefresh: config.Duration{Duration: 10 * time.Minute}}
+	cfg := parseConfig(t, `
+[[cluster]]
+name = "batch"
+region = "`+sim.Region()+`"
+task_limit = 100
+max_concurrent = 0
+poll_interval = "1m"
+renotify_interval = "24h"
+schedule_refresh = "10m"
+`)
+	cl := cfg.Clusters[0]
 	state := NewState()
-	jobs := NewJobs(cl, config.Events{})
+	jobs := NewJobs(cl, cfg.Events)
 	poller := NewPoller(PollerOptions{Cluster: cl, ECS: ecsc, Jobs: jobs, State: state, Now: clock.Now})
 	notes := &schedNotes{}
 	metrics := &schedMetrics{counts: map[string]int64{}, gauges: map[string]float64{}}

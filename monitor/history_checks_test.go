@@ -162,7 +162,7 @@ func TestSuspiciousSuccessIsSummaryMaterial(t *testing.T) {
 func TestSummaryReadsHistory(t *testing.T) {
 	hist := NewHistory(func() time.Time { return t0.Add(time.Hour) })
 	n := &captureNotifier{}
-	d := NewDispatcher(DispatcherOptions{History: hist, Notifier: n, Now: func() time.Time { return t0 }})
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{History: hist, Notifier: n, Now: func() time.Time { return t0 }}))
 	for i, ok := range []bool{true, false, false, false} {
 		r := run(fmt.Sprint("t", i), t0.Add(time.Duration(i)*time.Minute), time.Minute, ok)
 		hist.Record("cron", "j", r)

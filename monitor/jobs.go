@@ -24,6 +24,9 @@ type JobRef struct {
 	AlertAfterFailures int // <= 1: every failure is alerted
 	CheckDuration      bool
 	MinDuration        time.Duration
+	// Grace is how late a scheduled start may be (0: not at all): the
+	// job's, else the cluster's.
+	Grace time.Duration
 }
 
 // Jobs resolves tasks of one cluster to jobs. It is built once from
@@ -36,7 +39,8 @@ type Jobs struct {
 }
 
 // NewJobs indexes the configured jobs of a cluster. ev supplies the storm
-// defaults for jobs that do not set their own.
+// settings of jobs that are not configured (config resolved those of the
+// configured ones).
 func NewJobs(c config.Cluster, ev config.Events) *Jobs {
 	j := &Jobs{cluster: c, events: ev, byFamily: map[string]config.Job{}, byRule: map[string]config.Job{}}
 	for _, job := range c.Jobs {
@@ -127,15 +131,17 @@ func (j *Jobs) ref(name string, job config.Job, configured bool) JobRef {
 		AlertAfterFailures: job.AlertAfterFailures,
 		CheckDuration:      job.CheckDuration || !configured && config.DefaultCheckDuration,
 		MinDuration:        job.MinDuration.Duration,
+		Grace:              j.cluster.Grace.Duration,
 	}
 	if job.MaxConcurrent != nil {
 		r.MaxConcurrent = *job.MaxConcurrent
 	}
-	if job.StormThreshold > 0 {
+	if configured {
+		// The config package resolved these (inherited when unset), so
+		// an explicit value, zero included, is the job's.
 		r.StormThreshold = job.StormThreshold
-	}
-	if job.StormWindow.Duration > 0 {
 		r.StormWindow = job.StormWindow.Duration
+		r.Grace = job.Grace.Duration
 	}
 	return r
 }

@@ -3,20 +3,34 @@ package monitor
 import (
 	"testing"
 	"time"
-
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 )
 
 func TestJobIdentity(t *testing.T) {
-	two, zero := 2, 0
-	jobs := NewJobs(config.Cluster{
-		Name: "cron", MaxConcurrent: 1, Sidecars: []string{"log-router"},
-		Jobs: []config.Job{
-			{Rule: "billing-batch-daily", MaxConcurrent: &two, SlackChannel: "#billing", StormThreshold: 3},
-			{Rule: "gold-coast-data-lake-export"}, // cut to 36 characters in startedBy
-			{Family: "nightly-report", MaxConcurrent: &zero, Mention: "<!here>"},
-		},
-	}, config.Events{StormThreshold: 5, StormWindow: config.Duration{Duration: time.Minute}})
+	c := parseConfig(t, `
+[slack]
+token = "xoxb-test"
+channel = "C0"
+[events]
+storm_threshold = 5
+storm_window = "1m"
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+max_concurrent = 1
+sidecars = ["log-router"]
+[[cluster.job]]
+rule = "billing-batch-daily"
+max_concurrent = 2
+slack_channel = "#billing"
+storm_threshold = 3
+[[cluster.job]]
+rule = "gold-coast-data-lake-export" # cut to 36 characters in startedBy
+[[cluster.job]]
+family = "nightly-report"
+max_concurrent = 0
+mention = "<!here>"
+`)
+	jobs := NewJobs(c.Clusters[0], c.Events)
 	def := "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/"
 	cases := []struct {
 		name string

@@ -81,3 +81,13 @@ func withDefaults(m Metrics, l *slog.Logger, now func() time.Time) deps {
 	}
 	return deps{metrics: m, logger: l, now: now}
 }
+
+// require panics when a constructor is given no value for a setting the
+// configuration always supplies: the monitor applies no defaults of its own
+// (config/defaults.go is the one place), so a missing value is a wiring
+// bug, not something to paper over.
+func require(constructor, field string, ok bool) {
+	if !ok {
+		panic("monitor." + constructor + ": " + field + " is required (pass the configuration's value)")
+	}
+}

@@ -59,6 +59,7 @@ const maxDescribe = 100
 func NewPoller(o PollerOptions) *Poller {
 	d := withDefaults(o.Metrics, o.Logger, o.Now)
 	o.Metrics, o.Logger, o.Now = d.metrics, d.logger, d.now
+	require("NewPoller", "Cluster.PollInterval", o.Cluster.PollInterval.Duration > 0)
 	if o.Jobs == nil {
 		o.Jobs = NewJobs(o.Cluster, config.Events{})
 	}
@@ -73,11 +74,7 @@ func NewPoller(o PollerOptions) *Poller {
 // until ctx is cancelled. The first poll is the caller's (PollAndReport):
 // the daemon makes it at start-up, to report permission problems at once.
 func (p *Poller) Loop(ctx context.Context) error {
-	interval := p.o.Cluster.PollInterval.Duration
-	if interval <= 0 {
-		interval = 30 * time.Second
-	}
-	t := time.NewTicker(interval)
+	t := time.NewTicker(p.o.Cluster.PollInterval.Duration)
 	defer t.Stop()
 	for {
 		select {

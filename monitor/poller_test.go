@@ -29,8 +29,8 @@ func (f ecsFuncs) DescribeTasks(_ context.Context, in *ecs.DescribeTasksInput, _
 	return f.describe(in)
 }
 
-func testCluster() config.Cluster {
-	return config.Cluster{Name: "cron", Region: "ap-northeast-1", TaskLimit: 10, WarnPercent: 80, CriticalPercent: 95, MaxConcurrent: 1}
+func testCluster(t testing.TB) config.Cluster {
+	return clusterFrom(t, "[[cluster]]\nname = \"cron\"\nregion = \"ap-northeast-1\"\ntask_limit = 10\n")
 }
 
 // A task seen while still starting is described again until it runs;
@@ -52,7 +52,7 @@ func TestPollerFollowsStartingTasksOnly(t *testing.T) {
 			return &out, nil
 		},
 	}
-	p := NewPoller(PollerOptions{Cluster: testCluster(), ECS: api})
+	p := NewPoller(PollerOptions{Cluster: testCluster(t), ECS: api})
 	now := time.Now()
 	for i := 0; i < 3; i++ {
 		if _, err := p.Poll(t.Context(), now); err != nil {
@@ -90,7 +90,7 @@ func TestPollerErrorIsAnIncidentOfItsOwn(t *testing.T) {
 			return &out, nil
 		},
 	}
-	p := NewPoller(PollerOptions{Cluster: testCluster(), ECS: api})
+	p := NewPoller(PollerOptions{Cluster: testCluster(t), ECS: api})
 	t0 := time.Now()
 	fs, _ := p.Poll(t.Context(), t0)
 	if len(fs) != 1 || fs[0].Kind != KindTaskLimit || fs[0].Transition != Opened {

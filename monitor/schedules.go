@@ -58,7 +58,7 @@ type ScheduledJob struct {
 	Enabled    bool
 	Expression string
 	Timezone   string // IANA; "" = UTC
-	// Grace is how late a start may be: the configured grace (default 5m)
+	// Grace is how late a start may be: the job's or the cluster's grace
 	// plus Scheduler's flexible window.
 	Grace       time.Duration
 	MaxDuration time.Duration // 0: not checked
@@ -87,8 +87,9 @@ type SchedulesOptions struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	// CheckInterval is how often Run checks; it is also how far ahead a
-	// run still going counts as overrunning its next start. Default: the
-	// cluster's poll interval, else 30s.
+	// run still going counts as overrunning its next start. Required (the
+	// daemon passes the cluster's poll_interval). Cluster.ScheduleRefresh
+	// is required too.
 	CheckInterval time.Duration
 }
 
@@ -117,12 +118,8 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 	if o.State == nil {
 		o.State = NewState()
 	}
-	if o.CheckInterval <= 0 {
-		o.CheckInterval = o.Cluster.PollInterval.Duration
-	}
-	if o.CheckInterval <= 0 {
-		o.CheckInterval = 30 * time.Second
-	}
+	require("NewSchedules", "CheckInterval", o.CheckInterval > 0)
+	require("NewSchedules", "Cluster.ScheduleRefresh", o.Cluster.ScheduleRefresh.Duration > 0)
 	arn := o.ClusterARN
 	if arn == "" && strings.HasPrefix(o.Cluster.Name, "arn:") {
 		arn = o.Cluster.Name
@@ -138,14 +135,11 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 	}
 }
 
-// Run refreshes at once and then every schedule_refresh (default 10m), and
-// checks every CheckInterval, until ctx is cancelled. A failed refresh is
-// logged and keeps the previous schedules.
+// Run refreshes at once and then every schedule_refresh, and checks every
+// CheckInterval, until ctx is cancelled. A failed refresh is logged and
+// keeps the previous schedules.
 func (s *Schedules) Run(ctx context.Context) error {
 	refresh := s.o.Cluster.ScheduleRefresh.Duration
-	if refresh <= 0 {
-		refresh = config.DefaultScheduleRefresh
-	}
 	var failures failureLog
 	refreshAndLog := func() {
 		err := s.Refresh(ctx, s.o.Now())

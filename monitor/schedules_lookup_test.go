@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
@@ -23,7 +22,7 @@ func TestSchedulesIdleClusterResolvesARN(t *testing.T) {
 	sim.CreateCluster("idle")
 	sim.PutScheduledRule("every-minute", "cron(* * * * ? *)", "idle", "report", 1, true)
 
-	cl := config.Cluster{Name: "idle", Region: sim.Region(), Jobs: []config.Job{{Rule: "every-minute", Grace: config.Duration{Duration: 10 * time.Second}}}}
+	cl := clusterFrom(t, "[[cluster]]\nname = \"idle\"\nregion = \""+sim.Region()+"\"\n[[cluster.job]]\nrule = \"every-minute\"\ngrace = \"10s\"\n")
 	notes := &schedNotes{}
 	s := NewSchedules(SchedulesOptions{Cluster: cl, Clusters: ecsc, Events: eb, Notes: notes, Now: clock.Now, CheckInterval: time.Second})
 	if err := s.Refresh(ctx, clock.Now()); err != nil {
@@ -63,7 +62,8 @@ func TestSchedulesIdleClusterResolvesARN(t *testing.T) {
 func TestSchedulesMissingClusterIsAnError(t *testing.T) {
 	clock := testkit.NewClock(time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC))
 	sim, ecsc, eb, _ := startSchedSim(t, clock)
-	s := NewSchedules(SchedulesOptions{Cluster: config.Cluster{Name: "nope", Region: sim.Region()}, Clusters: ecsc, Events: eb, Now: clock.Now})
+	cl := clusterFrom(t, "[[cluster]]\nname = \"nope\"\nregion = \""+sim.Region()+"\"\n")
+	s := NewSchedules(SchedulesOptions{Cluster: cl, Clusters: ecsc, Events: eb, Now: clock.Now, CheckInterval: cl.PollInterval.Duration})
 	err := s.Refresh(context.Background(), clock.Now())
 	if err == nil || !strings.Contains(err.Error(), "nope") || !strings.Contains(err.Error(), "MISSING") {
 		t.Fatalf("refresh error = %v, want one naming cluster nope as MISSING", err)
@@ -81,9 +81,9 @@ func TestSchedulesConfiguredRuleReadByName(t *testing.T) {
 	sim.CreateCluster("batch")
 	sim.PutScheduledRule("nightly", "cron(0 2 * * ? *)", "batch", "report", 1, true)
 
-	cl := config.Cluster{Name: "batch", Region: sim.Region(), Jobs: []config.Job{{Rule: "nightly"}, {Rule: "ghost"}}}
+	cl := clusterFrom(t, "[[cluster]]\nname = \"batch\"\nregion = \""+sim.Region()+"\"\n[[cluster.job]]\nrule = \"nightly\"\n[[cluster.job]]\nrule = \"ghost\"\n")
 	notes := &schedNotes{}
-	s := NewSchedules(SchedulesOptions{Cluster: cl, Events: eb, Scheduler: sc, Notes: notes, Now: clock.Now})
+	s := NewSchedules(SchedulesOptions{Cluster: cl, Events: eb, Scheduler: sc, Notes: notes, Now: clock.Now, CheckInterval: cl.PollInterval.Duration})
 	for range 2 {
 		if err := s.Refresh(ctx, clock.Now()); err != nil {
 			t.Fatalf("refresh: %v", err)
@@ -113,7 +113,7 @@ func TestPollFailureLoggedOncePerChange(t *testing.T) {
 	sim, ecsc, _, _ := startSchedSim(t, clock)
 	sim.CreateCluster("denied")
 	var logs bytes.Buffer
-	p := NewPoller(PollerOptions{Cluster: config.Cluster{Name: "denied", Region: sim.Region(), TaskLimit: 50}, ECS: ecsc,
+	p := NewPoller(PollerOptions{Cluster: clusterFrom(t, "[[cluster]]\nname = \"denied\"\nregion = \""+sim.Region()+"\"\n"), ECS: ecsc,
 		Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Now: clock.Now})
 	remove := sim.InjectFault(awssim.Fault{Op: "ecs:ListTasks", Code: "AccessDeniedException", Message: "User is not authorized to perform ecs:ListTasks"})
 	var texts []string

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,12 +27,20 @@ func TestSchedulesDiscovery(t *testing.T) {
 	sim.PutSchedule(awssim.ScheduleSpec{Name: "not-ours", Expr: "rate(1 hour)", Cluster: "other", Family: "etl"})
 	sim.PutScheduledRule("nightly", "cron(0 2 * * ? *)", "batch", "report", 1, false)
 
-	cl := config.Cluster{Name: "batch", Jobs: []config.Job{
-		{Family: "legacy", Schedule: "cron(0 0 L-3 * ? *)", Grace: config.Duration{Duration: time.Minute}},
-		{Rule: "nightly", MaxDuration: config.Duration{Duration: time.Hour}},
-	}}
+	cl := clusterFrom(t, `
+[[cluster]]
+name = "batch"
+region = "ap-northeast-1"
+[[cluster.job]]
+rule = "nightly"
+max_duration = "1h"
+`)
+	// A schedule the evaluator refuses (config would reject it; a
+	// discovered one can still be like this).
+	cl.Jobs = append(cl.Jobs, config.Job{Family: "legacy", Schedule: "cron(0 0 L-3 * ? *)", Grace: config.Duration{Duration: time.Minute}})
 	notes := &schedNotes{}
-	s := NewSchedules(SchedulesOptions{Cluster: cl, Events: eb, Scheduler: sc, Notes: notes, Now: clock.Now})
+	s := NewSchedules(SchedulesOptions{Cluster: cl, Events: eb, Scheduler: sc, Notes: notes, Now: clock.Now,
+		CheckInterval: cl.PollInterval.Duration})
 	if err := s.Refresh(ctx, clock.Now()); err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
@@ -89,8 +98,16 @@ func TestSchedulesDiscovery(t *testing.T) {
 // ObserveStart hook and max_duration, feeding State directly.
 func TestExpectRateAndMaxDuration(t *testing.T) {
 	t0 := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
-	cl := config.Cluster{Name: "batch", Jobs: []config.Job{{Family: "sync", Schedule: "rate(1 hour)",
-		Grace: config.Duration{Duration: 10 * time.Minute}, MaxDuration: config.Duration{Duration: 20 * time.Minute}}}}
+	cl := clusterFrom(t, `
+[[cluster]]
+name = "batch"
+region = "ap-northeast-1"
+[[cluster.job]]
+family = "sync"
+schedule = "rate(1 hour)"
+grace = "10m"
+max_duration = "20m"
+`)
 	state := NewState()
 	metrics := &schedMetrics{counts: map[string]int64{}, gauges: map[string]float64{}}
 	s := NewSchedules(SchedulesOptions{Cluster: cl, State: state, Metrics: metrics,
@@ -139,4 +156,50 @@ func TestExpectRateAndMaxDuration(t *testing.T) {
 
 func deleteInput(name, group string) *scheduler.DeleteScheduleInput {
 	return &scheduler.DeleteScheduleInput{Name: aws.String(name), GroupName: aws.String(group)}
+}
+
+// An explicit grace = "0s" is honoured from the file to the check: the
+// run is missed as soon as its start passed without a task, not five
+// minutes later. The same holds for a cluster's grace, which a job that
+// sets none inherits.
+func TestZeroGraceHonouredFromConfig(t *testing.T) {
+	for name, doc := range map[string]string{
+		"job grace": `
+[[cluster]]
+name = "batch"
+region = "ap-northeast-1"
+[[cluster.job]]
+family = "sync"
+schedule = "cron(0 3 * * ? *)"
+grace = "0s"
+`,
+		"cluster grace": `
+[[cluster]]
+name = "batch"
+region = "ap-northeast-1"
+grace = "0s"
+[[cluster.job]]
+family = "sync"
+schedule = "cron(0 3 * * ? *)"
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cl := clusterFrom(t, doc)
+			t0 := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+			s := NewSchedules(SchedulesOptions{Cluster: cl, CheckInterval: cl.PollInterval.Duration})
+			if err := s.Refresh(context.Background(), t0); err != nil {
+				t.Fatal(err)
+			}
+			if fs := s.Check(time.Date(2026, 3, 9, 2, 59, 59, 0, time.UTC)); len(fs) != 0 {
+				t.Fatalf("before the start: %+v", fs)
+			}
+			fs := s.Check(time.Date(2026, 3, 9, 3, 0, 30, 0, time.UTC))
+			if len(fs) != 1 || fs[0].Kind != KindMissedRun || fs[0].Transition != Opened {
+				t.Fatalf("30 s after an unstarted 03:00 run with grace 0: %+v, want a missed_run", fs)
+			}
+			if !strings.Contains(fs[0].Message, "0s grace") {
+				t.Errorf("message %q does not state the grace", fs[0].Message)
+			}
+		})
+	}
 }

@@ -59,9 +59,6 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 		d.storms[key] = st
 	}
 	threshold, window := d.o.StormPolicy(f.Cluster, f.Job)
-	if window <= 0 {
-		window = time.Minute
-	}
 	st.window = window
 	if !st.active {
 		st.recent = pruneHits(st.recent, now.Add(-window))

@@ -196,11 +196,13 @@ func runProduction(t *testing.T) production {
 	rec := &recordingNotifier{}
 	jobs := monitor.NewJobs(cron, cfg.Events)
 	hist := monitor.NewHistory(clock.Now)
-	d := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: rec, Now: clock.Now, History: hist,
-		StormPolicy: func(_, job string) (int, time.Duration) {
-			r := jobs.Named(job)
-			return r.StormThreshold, r.StormWindow
-		}})
+	stormPolicy := func(_, job string) (int, time.Duration) {
+		r := jobs.Named(job)
+		return r.StormThreshold, r.StormWindow
+	}
+	// The settings the daemon passes from the configuration.
+	d := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: rec, Now: clock.Now, StormPolicy: stormPolicy, History: hist,
+		RollupInterval: cfg.Events.RollupInterval.Duration, DrainTimeout: cfg.Shutdown.Timeout.Duration / 3})
 	sink := &teeSink{d: d}
 	state := monitor.NewState()
 	poller := monitor.NewPoller(monitor.PollerOptions{Cluster: cron, ECS: ecsc, Jobs: jobs, State: state, Sink: sink, Now: clock.Now})
@@ -348,7 +350,8 @@ func runProduction(t *testing.T) production {
 
 	// A quiet window, for deployments with send_empty.
 	quiet := &recordingNotifier{}
-	qd := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: quiet, Now: clock.Now, SendEmpty: true})
+	qd := monitor.NewDispatcher(monitor.DispatcherOptions{Notifier: quiet, Now: clock.Now, SendEmpty: true, StormPolicy: stormPolicy,
+		RollupInterval: cfg.Events.RollupInterval.Duration, DrainTimeout: cfg.Shutdown.Timeout.Duration / 3})
 	qp := monitor.NewPoller(monitor.PollerOptions{Cluster: cron, ECS: ecsc, Jobs: jobs, State: monitor.NewState(), Sink: qd, Now: clock.Now})
 	at("05:40:00")
 	if err := qp.PollAndReport(ctx); err != nil {

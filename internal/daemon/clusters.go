@@ -67,6 +67,9 @@ func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws
 		Metrics:   d.metrics,
 		Logger:    d.o.Logger,
 		Now:       d.o.Now,
+		// A check per poll: overruns are seen as soon as the poll sees
+		// the task still running.
+		CheckInterval: c.PollInterval.Duration,
 	}))
 }
 

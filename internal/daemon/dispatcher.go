@@ -37,11 +37,7 @@ func (d *Daemon) buildDispatcher() {
 // drainTimeout is the share of the shutdown budget each stage may use to
 // finish its work; stages drain one after the other.
 func drainTimeout(cfg *config.Config) time.Duration {
-	t := cfg.Shutdown.Timeout.Duration
-	if t <= 0 {
-		t = 25 * time.Second
-	}
-	return t / 3
+	return cfg.Shutdown.Timeout.Duration / 3
 }
 
 // stormPolicy gives each job its storm threshold and window, as its

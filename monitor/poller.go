@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 )
@@ -50,6 +51,10 @@ type Poller struct {
 	o        PollerOptions
 	tracker  *Tracker
 	failures failureLog // so a repeating failure is logged once per change
+	// missing holds ARNs that ListTasks listed but DescribeTasks answered
+	// as failures (reason MISSING: the task is gone, the listing is
+	// eventually consistent). They are not described again while listed.
+	missing map[string]bool
 }
 
 // maxDescribe is the DescribeTasks batch limit (and ListTasks page size).
@@ -182,9 +187,15 @@ func (p *Poller) refresh(ctx context.Context, now time.Time) ([]Task, error) {
 		}
 	}
 	var unknown []string
+	gone := map[string]bool{} // answered as failures, in this poll or before
 	for _, a := range arns {
 		listed[a] = true
-		if starting[a] || !p.o.State.Known(c, a) {
+		known := p.o.State.Known(c, a)
+		if p.missing[a] && !known {
+			gone[a] = true // one miss is enough; an event may still bring it back
+			continue
+		}
+		if starting[a] || !known {
 			unknown = append(unknown, a)
 		}
 	}
@@ -197,9 +208,30 @@ func (p *Poller) refresh(ctx context.Context, now time.Time) ([]Task, error) {
 		for _, t := range out.Tasks {
 			p.o.State.Observe(c, taskFromECS(t), now)
 		}
+		p.describeFailures(out.Failures, gone)
 	}
+	// A gone task is not live, whatever the listing says; keeping only the
+	// ARNs still listed forgets the others.
+	for a := range gone {
+		delete(listed, a)
+	}
+	p.missing = gone
 	p.o.State.Retain(c, listed, now)
 	return p.o.State.Live(c), nil
+}
+
+// describeFailures records the ARNs DescribeTasks answered as failures
+// (MISSING for a task that is gone) in gone, and counts them by reason.
+func (p *Poller) describeFailures(failures []ecstypes.Failure, gone map[string]bool) {
+	for _, f := range failures {
+		arn, reason := aws.ToString(f.Arn), aws.ToString(f.Reason)
+		if arn == "" {
+			continue
+		}
+		gone[arn] = true
+		p.o.Metrics.Count("describe.failures", 1, []string{"cluster:" + p.o.Cluster.Name, "reason:" + reason})
+		p.o.Logger.Debug("listed task not described; not asked again while listed", "task", arn, "reason", reason)
+	}
 }
 
 // list returns every task ARN with desired status RUNNING, which includes

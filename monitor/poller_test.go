@@ -13,6 +13,8 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // ecsFuncs adapts two functions to ECSAPI.
@@ -107,5 +109,76 @@ func TestPollerErrorIsAnIncidentOfItsOwn(t *testing.T) {
 	fs, _ = p.Poll(t.Context(), t0.Add(2*time.Second))
 	if len(fs) != 1 || fs[0].Kind != KindMonitorError || fs[0].Transition != Resolved {
 		t.Fatalf("recovered poll: %+v, want only the monitor_error resolved (the limit incident stays open)", fs)
+	}
+}
+
+// A task that ListTasks lists but DescribeTasks answers as MISSING (gone;
+// the listing is eventually consistent) is described once, counted, and
+// not asked about again while it stays listed. A starting task that goes
+// missing stops counting against the limit.
+func TestPollerForgetsTasksDescribeTasksAnswersMissing(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC))
+	sim, ecsc, _, _ := startSchedSim(t, clock)
+	sim.CreateCluster("cron")
+	if _, err := sim.RegisterTaskDefinition("etl"); err != nil {
+		t.Fatal(err)
+	}
+	sim.SetTaskPlan("etl", awssim.TaskPlan{PendingFor: time.Second})
+	running, err := sim.RunTasks("cron", "etl", "", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(time.Minute)
+	// Gone before the poller ever described it.
+	if err := sim.VanishTasks("cron", running[0]); err != nil {
+		t.Fatal(err)
+	}
+	cl := clusterFrom(t, "[[cluster]]\nname = \"cron\"\nregion = \""+sim.Region()+"\"\n")
+	metrics := &schedMetrics{counts: map[string]int64{}, gauges: map[string]float64{}}
+	p := NewPoller(PollerOptions{Cluster: cl, ECS: ecsc, Metrics: metrics, Now: clock.Now})
+	sim.ResetCalls()
+	for range 5 {
+		if _, err := p.Poll(t.Context(), clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		clock.Add(30 * time.Second)
+	}
+	if n := sim.Calls("ecs:DescribeTasks"); n != 1 {
+		t.Errorf("DescribeTasks called %d times over 5 polls, want 1 (the missing task is not asked about again)", n)
+	}
+	if n := metrics.counts["describe.failures|cluster:cron,reason:MISSING"]; n != 1 {
+		t.Errorf("describe.failures{reason:MISSING} = %d, want 1 (counts: %v)", n, metrics.counts)
+	}
+	if n := metrics.gauges["cluster.tasks.total|cluster:cron"]; n != 1 {
+		t.Errorf("cluster.tasks.total = %v, want 1 (the missing task is not live)", n)
+	}
+
+	// A task still starting is followed by DescribeTasks; once it goes
+	// missing it no longer counts.
+	sim.SetTaskPlan("etl", awssim.TaskPlan{PendingFor: time.Hour})
+	starting, err := sim.RunTasks("cron", "etl", "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Poll(t.Context(), clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := metrics.gauges["cluster.tasks.total|cluster:cron"]; n != 2 {
+		t.Fatalf("cluster.tasks.total = %v with a provisioning task, want 2", n)
+	}
+	if err := sim.VanishTasks("cron", starting[0]); err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetCalls()
+	for range 3 {
+		if _, err := p.Poll(t.Context(), clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := sim.Calls("ecs:DescribeTasks"); n != 1 {
+		t.Errorf("DescribeTasks called %d times after the starting task went missing, want 1", n)
+	}
+	if n := metrics.gauges["cluster.tasks.total|cluster:cron"]; n != 1 {
+		t.Errorf("cluster.tasks.total = %v, want 1 (the missing starting task is forgotten)", n)
 	}
 }

@@ -69,6 +69,9 @@ type ecsTask struct {
 
 	due     time.Time // when the next change happens; zero = none scheduled
 	removed bool      // pruned after stoppedRetention
+	// vanished: gone, but still listed by ListTasks (which is eventually
+	// consistent); DescribeTasks answers it as a MISSING failure.
+	vanished bool
 }
 
 type ecsContainer struct {

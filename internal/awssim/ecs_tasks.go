@@ -52,6 +52,27 @@ func (s *Server) StopTasks(cluster, reason string, tasks ...string) error {
 	return nil
 }
 
+// VanishTasks makes tasks (IDs or ARNs) of cluster gone the way AWS shows
+// a task it no longer has while ListTasks still lists it: ListTasks keeps
+// returning them, DescribeTasks answers each as a failure with reason
+// MISSING, and they change no more (no events).
+func (s *Server) VanishTasks(cluster string, tasks ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, aerr := s.clusterLocked(cluster)
+	if aerr != nil {
+		return fmt.Errorf("vanish tasks in cluster %q: %w", cluster, aerr)
+	}
+	for _, ref := range tasks {
+		t := s.taskLocked(c, ref)
+		if t == nil {
+			return fmt.Errorf("vanish task %q in cluster %q: task not found", ref, cluster)
+		}
+		t.vanished, t.due = true, time.Time{}
+	}
+	return nil
+}
+
 // newTaskLocked creates a PROVISIONING task; it moves on at the next
 // advance, following the family's plan as it was at creation.
 func (s *Server) newTaskLocked(c *ecsCluster, d *ecsTaskDef, group, startedBy, launchType string, now time.Time) *ecsTask {
@@ -256,7 +277,7 @@ func (s *Server) ecsDescribeTasksLocked(body []byte) (any, *apiError) {
 	seen := make(map[*ecsTask]bool, len(in.Tasks))
 	for _, ref := range in.Tasks {
 		t := s.taskLocked(c, ref)
-		if t == nil {
+		if t == nil || t.vanished {
 			out.Failures = append(out.Failures, failureWire{Arn: ref, Reason: "MISSING"})
 			continue
 		}

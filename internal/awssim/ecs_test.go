@@ -249,6 +249,40 @@ func TestECSDescribeTasks(t *testing.T) {
 	}
 }
 
+// A vanished task is what AWS shows of a task that is gone while the
+// eventually consistent listing still has it: listed, but answered MISSING.
+func TestECSVanishedTaskListedButMissing(t *testing.T) {
+	s := startSim(t, newSimClock())
+	c := ecsClient(s)
+	ctx := context.Background()
+	s.CreateCluster("cron")
+	mustRegister(t, s, "job")
+	arns := mustRun(t, s, "cron", "job", "", 2)
+	if err := s.VanishTasks("cron", arns[0]); err != nil {
+		t.Fatal(err)
+	}
+	lt, err := c.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String("cron")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lt.TaskArns) != 2 {
+		t.Errorf("ListTasks = %v, want both tasks (the listing lags)", lt.TaskArns)
+	}
+	dt, err := c.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String("cron"), Tasks: arns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dt.Tasks) != 1 || aws.ToString(dt.Tasks[0].TaskArn) != arns[1] {
+		t.Errorf("DescribeTasks tasks = %+v, want only the second", dt.Tasks)
+	}
+	if len(dt.Failures) != 1 || aws.ToString(dt.Failures[0].Arn) != arns[0] || aws.ToString(dt.Failures[0].Reason) != "MISSING" {
+		t.Errorf("DescribeTasks failures = %+v, want the vanished task as MISSING", dt.Failures)
+	}
+	if err := s.VanishTasks("cron", "nope"); err == nil {
+		t.Error("vanishing an unknown task: want an error")
+	}
+}
+
 func TestECSClusterNotFound(t *testing.T) {
 	s := startSim(t, newSimClock())
 	c := ecsClient(s)

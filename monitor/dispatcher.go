@@ -35,9 +35,13 @@ type DispatcherOptions struct {
 	DrainTimeout time.Duration
 	// QueueSize bounds alerts waiting for delivery. Default 1024.
 	QueueSize int
-	// OnTick, if set, is called on every roll-up tick; the health endpoint
-	// uses it to see the delivery loop alive.
-	OnTick func()
+	// Heartbeat, if set, is called whenever the delivery loop turns (at
+	// least every RollupInterval), and every RollupInterval while one
+	// delivery waits (for Slack's pace, its retries, an outage: the loop
+	// working, not stuck), up to DeliveryTimeout per delivery, its own
+	// bound: a delivery stuck past it stops the beats. The health endpoint
+	// uses it.
+	Heartbeat func()
 	// StormPolicy gives a job's storm threshold and window. Required (the
 	// job's resolved storm_threshold and storm_window).
 	StormPolicy func(cluster, job string) (threshold int, window time.Duration)
@@ -221,6 +225,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(d.o.RollupInterval)
 	defer tick.Stop()
+	d.beat()
 loop:
 	for {
 		select {
@@ -229,13 +234,11 @@ loop:
 		case f := <-d.queue:
 			d.deliver(ctx, f)
 		case <-tick.C:
-			if d.o.OnTick != nil {
-				d.o.OnTick()
-			}
 			d.FlushStorms(ctx, d.o.Now(), false)
 		case <-d.kick:
 			d.FlushStorms(ctx, d.o.Now(), false)
 		}
+		d.beat()
 	}
 	if c != nil {
 		<-c.Stop().Done()
@@ -258,11 +261,52 @@ loop:
 	return nil
 }
 
+func (d *Dispatcher) beat() {
+	if d.o.Heartbeat != nil {
+		d.o.Heartbeat()
+	}
+}
+
+// attempt runs one delivery attempt (bounded by DeliveryTimeout), beating
+// every RollupInterval while it waits, for at most DeliveryTimeout: an
+// attempt still running past its own bound is stuck, and the beats stop.
+// Every notifier call of the loop goes through it, so a loop working
+// through many deliveries keeps beating.
+func (d *Dispatcher) attempt(work func()) {
+	if d.o.Heartbeat == nil {
+		work()
+		return
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(d.o.RollupInterval)
+		defer t.Stop()
+		bound := time.NewTimer(d.o.DeliveryTimeout)
+		defer bound.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-bound.C:
+				return
+			case <-t.C:
+				d.o.Heartbeat()
+			}
+		}
+	})
+	work()
+	close(done)
+	wg.Wait()
+}
+
 // deliver sends one queued alert, bounded by DeliveryTimeout.
 func (d *Dispatcher) deliver(ctx context.Context, f Finding) {
-	ctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
-	defer cancel()
-	_ = d.notify(ctx, f, Receipt{})
+	d.attempt(func() {
+		ctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
+		defer cancel()
+		_ = d.notify(ctx, f, Receipt{})
+	})
 }
 
 // notify calls the notifier and counts the outcome.

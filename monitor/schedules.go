@@ -91,6 +91,11 @@ type SchedulesOptions struct {
 	// daemon passes the cluster's poll_interval). Cluster.ScheduleRefresh
 	// is required too.
 	CheckInterval time.Duration
+	// AfterRefresh, if set, is called after every refresh with its error
+	// (nil when every source answered), and AfterCheck after every check;
+	// the health endpoint uses them to see the loop turning.
+	AfterRefresh func(err error)
+	AfterCheck   func()
 }
 
 // Schedules discovers the schedules that start tasks on one cluster and
@@ -106,6 +111,8 @@ type Schedules struct {
 	jobs       map[string]*expected // by job name
 	starts     map[string]time.Time // job name (as resolved or reported) -> latest start
 	reported   map[string]string    // job -> problem already logged, so it is logged once
+
+	refreshFailures failureLog // Run's refreshes, so a repeating failure is logged once per change
 }
 
 // NewSchedules builds a Schedules; call Run, or Refresh and Check.
@@ -139,25 +146,8 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 // CheckInterval, until ctx is cancelled. A failed refresh is logged and
 // keeps the previous schedules.
 func (s *Schedules) Run(ctx context.Context) error {
-	refresh := s.o.Cluster.ScheduleRefresh.Duration
-	var failures failureLog
-	refreshAndLog := func() {
-		err := s.Refresh(ctx, s.o.Now())
-		if ctx.Err() != nil {
-			return
-		}
-		// Once per change: a rule source denied for hours logs one line.
-		if !failures.changed(err) {
-			return
-		}
-		if err != nil {
-			s.log.Error("schedule refresh failed", "err", err)
-		} else {
-			s.log.Info("schedule refresh recovered")
-		}
-	}
-	refreshAndLog()
-	rt := time.NewTicker(refresh)
+	s.refreshAndReport(ctx)
+	rt := time.NewTicker(s.o.Cluster.ScheduleRefresh.Duration)
 	defer rt.Stop()
 	ct := time.NewTicker(s.o.CheckInterval)
 	defer ct.Stop()
@@ -166,10 +156,33 @@ func (s *Schedules) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-rt.C:
-			refreshAndLog()
+			s.refreshAndReport(ctx)
 		case <-ct.C:
 			s.CheckAndReport(s.o.Now())
+			if s.o.AfterCheck != nil {
+				s.o.AfterCheck()
+			}
 		}
+	}
+}
+
+// refreshAndReport refreshes, logs a failure once per change (a rule
+// source denied for hours logs one line) and tells AfterRefresh. Only Run
+// calls it.
+func (s *Schedules) refreshAndReport(ctx context.Context) {
+	err := s.Refresh(ctx, s.o.Now())
+	if ctx.Err() != nil {
+		return
+	}
+	if s.refreshFailures.changed(err) {
+		if err != nil {
+			s.log.Error("schedule refresh failed", "err", err)
+		} else {
+			s.log.Info("schedule refresh recovered")
+		}
+	}
+	if s.o.AfterRefresh != nil {
+		s.o.AfterRefresh(err)
 	}
 }
 

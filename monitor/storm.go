@@ -171,7 +171,16 @@ func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool)
 	}
 	d.mu.Unlock()
 	for _, w := range todo {
-		r, err := d.notifyReceipt(ctx, w.f, w.update)
+		// One attempt, bounded like a single alert's.
+		var (
+			r   Receipt
+			err error
+		)
+		d.attempt(func() {
+			nctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
+			defer cancel()
+			r, err = d.notifyReceipt(nctx, w.f, w.update)
+		})
 		d.mu.Lock()
 		st := d.storms[w.key]
 		if err != nil {

@@ -34,26 +34,24 @@ func (d *Daemon) buildCluster(ctx context.Context, c config.Cluster) error {
 func (d *Daemon) buildPoller(c config.Cluster, client *ecs.Client) {
 	loop := d.health.Register("poll:"+c.Name, c.PollInterval.Duration)
 	d.pollers = append(d.pollers, monitor.NewPoller(monitor.PollerOptions{
-		Cluster: c,
-		ECS:     client,
-		Jobs:    d.jobs[c.Name],
-		State:   d.state,
-		Sink:    findingSink{d.dispatcher, d.incidents},
-		Metrics: d.metrics,
-		Logger:  d.o.Logger,
-		Now:     d.o.Now,
-		AfterPoll: func(error) {
-			// A poll that reached AWS and failed still proves the loop
-			// runs; the failure itself is a monitor_error finding.
-			loop.Beat()
-			loop.Ready()
-		},
+		Cluster:   c,
+		ECS:       client,
+		Jobs:      d.jobs[c.Name],
+		State:     d.state,
+		Sink:      findingSink{d.dispatcher, d.incidents},
+		Metrics:   d.metrics,
+		Logger:    d.o.Logger,
+		Now:       d.o.Now,
+		AfterPoll: afterCycle(loop),
 	}))
 }
 
 // buildSchedules builds the cluster's schedule checks (missed runs,
 // overruns) over its EventBridge rules and Scheduler schedules.
 func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws.Config) {
+	// A check per poll interval; a refresh, which may take a while, holds
+	// the same loop.
+	loop := d.health.Register("schedules:"+c.Name, c.PollInterval.Duration)
 	d.schedules = append(d.schedules, monitor.NewSchedules(monitor.SchedulesOptions{
 		Cluster:   c,
 		Clusters:  client,
@@ -70,6 +68,8 @@ func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws
 		// A check per poll: overruns are seen as soon as the poll sees
 		// the task still running.
 		CheckInterval: c.PollInterval.Duration,
+		AfterRefresh:  afterCycle(loop),
+		AfterCheck:    loop.Beat,
 	}))
 }
 

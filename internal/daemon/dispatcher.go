@@ -20,6 +20,9 @@ func (d *Daemon) buildJobs() {
 // findings to.
 func (d *Daemon) buildDispatcher() {
 	cfg := d.cfg
+	// The delivery loop turns at least every roll-up interval, and beats
+	// while a delivery waits on Slack; it is ready once it runs.
+	loop := d.health.Register("dispatcher", cfg.Events.RollupInterval.Duration)
 	d.dispatcher = monitor.NewDispatcher(monitor.DispatcherOptions{
 		Notifier:        d.notifier,
 		Metrics:         d.metrics,
@@ -31,6 +34,7 @@ func (d *Daemon) buildDispatcher() {
 		DrainTimeout:    drainTimeout(cfg),
 		StormPolicy:     stormPolicy(d.jobs, cfg.Events),
 		History:         d.history,
+		Heartbeat:       func() { loop.Beat(); loop.Ready() },
 	})
 }
 

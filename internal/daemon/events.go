@@ -36,12 +36,7 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 		OnTask:       d.observeStart(d.jobs),
 		History:      d.history,
 		Findings:     d.dispatcher,
-		AfterReceive: func(error) {
-			// A receive that failed still proves the loop runs; the
-			// consumer logs the failure itself.
-			receiving.Beat()
-			receiving.Ready()
-		},
+		AfterReceive: afterCycle(receiving),
 	})
 	return nil
 }

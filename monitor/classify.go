@@ -12,6 +12,10 @@ import (
 const (
 	stopCodeFailedToStart = "TaskFailedToStart"
 	stopCodeUserInitiated = "UserInitiated"
+	// stopCodeSpotInterruption ends a Fargate Spot task whose capacity AWS
+	// reclaimed (after a TerminationNotice event two minutes earlier, with
+	// stoppedReason "Your Spot Task was interrupted.").
+	stopCodeSpotInterruption = "SpotInterruption"
 )
 
 // Exit codes of a container ended by a signal: 128+SIGKILL and 128+SIGTERM.
@@ -58,6 +62,9 @@ func isOOM(reason string) bool { return strings.Contains(reason, "OutOfMemory") 
 // when the job asks for sidecars to be reported (ReportSidecars).
 //
 // Decisions, in order:
+//   - spot_interrupted: stopCode SpotInterruption. The run did not finish,
+//     through no fault of its own: whatever the containers exited with (the
+//     SIGTERM, SIGKILL that reclaim sends) is context, not the cause.
 //   - never_started: stopCode TaskFailedToStart, or a judged container (or
 //     the stoppedReason) carries a start error such as
 //     CannotPullContainerError while no judged container has an exit code.
@@ -74,8 +81,8 @@ func isOOM(reason string) bool { return strings.Contains(reason, "OutOfMemory") 
 //     exiting 137/143: ECS sends that signal to every container once the
 //     essential one is done, so it says nothing about the sidecar.
 //   - stopped without any exit code or start error and not by a user (the
-//     host was reclaimed, a Spot interruption before the command ran):
-//     exit_code with no exit code, so the run is not silently lost.
+//     host was reclaimed): exit_code with no exit code, so the run is not
+//     silently lost.
 func Classify(t Task, job JobRef, essential func(container string) bool) *Failure {
 	if t.LastStatus != "STOPPED" {
 		return nil
@@ -98,6 +105,9 @@ func Classify(t Task, job JobRef, essential func(container string) bool) *Failur
 	}
 	ran := slices.ContainsFunc(judged, func(c Container) bool { return c.ExitCode != nil })
 
+	if t.StopCode == stopCodeSpotInterruption {
+		return spotInterrupted(judged, base)
+	}
 	if f := neverStarted(t, judged, ran, base); f != nil {
 		return f
 	}
@@ -159,6 +169,22 @@ func neverStarted(t Task, judged []Container, ran bool, base Failure) *Failure {
 	return nil
 }
 
+// spotInterrupted is the failure of a run Fargate Spot reclaimed, naming
+// the first judged container that exited (else the first judged one).
+func spotInterrupted(judged []Container, base Failure) *Failure {
+	for _, c := range judged {
+		if c.ExitCode != nil {
+			return withContainer(base, CauseSpotInterrupted, c)
+		}
+	}
+	f := base
+	f.Cause = CauseSpotInterrupted
+	if len(judged) > 0 {
+		f.Container, f.Reason = judged[0].Name, judged[0].Reason
+	}
+	return &f
+}
+
 func withContainer(base Failure, cause Cause, c Container) *Failure {
 	f := base
 	f.Cause = cause
@@ -189,6 +215,8 @@ func failureMessage(f *Failure) string {
 		return "the task never started"
 	case CauseOOM:
 		return container + " was killed for running out of memory"
+	case CauseSpotInterrupted:
+		return "the task was interrupted by a Fargate Spot reclaim"
 	}
 	if f.ExitCode == nil {
 		return "the task stopped before " + container + " exited"

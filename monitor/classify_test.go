@@ -64,8 +64,14 @@ func TestClassify(t *testing.T) {
 		}(), cause: CauseNeverStarted},
 		{name: "pull error on container, unknown stop code", task: stoppedTask("InfrastructureHealth", app(nil, "CannotPullContainerError: not found")), cause: CauseNeverStarted, container: "app"},
 		{name: "unknown stop code, clean exit", task: stoppedTask("SomethingNew", app(exit(0), ""))},
-		{name: "spot interruption before exit code", task: stoppedTask("SpotInterruption", app(nil, "")), cause: CauseExit, container: "app"},
-		{name: "spot interruption sigterm", task: stoppedTask("SpotInterruption", app(exit(143), "")), cause: CauseExit, container: "app", exit: exit(143)},
+		{name: "spot interruption before exit code", task: stoppedTask("SpotInterruption", app(nil, "")), cause: CauseSpotInterrupted, container: "app"},
+		{name: "spot interruption sigterm", task: stoppedTask("SpotInterruption", app(exit(143), "")), cause: CauseSpotInterrupted, container: "app", exit: exit(143)},
+		{name: "spot interruption, app exited 0 on SIGTERM", task: stoppedTask("SpotInterruption", app(exit(0), "")), cause: CauseSpotInterrupted, container: "app", exit: exit(0)},
+		{name: "spot interruption while provisioning", task: func() Task {
+			t := stoppedTask("SpotInterruption", app(nil, ""))
+			t.StartedAt = time.Time{}
+			return t
+		}(), cause: CauseSpotInterrupted, container: "app"},
 		{name: "running", task: func() Task { t := stoppedTask("", app(nil, "")); t.LastStatus = "RUNNING"; return t }()},
 	}
 	for _, tt := range tests {

@@ -199,10 +199,10 @@ func (d *Dispatcher) Note(cluster, note string) {
 
 // RecordRun counts a finished run in the summary window. Runs outlive
 // windows in History, not here.
-func (d *Dispatcher) RecordRun(cluster, job string, success bool, dur time.Duration, _ time.Time) {
+func (d *Dispatcher) RecordRun(cluster, job string, result RunResult, dur time.Duration, _ time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.win.addRun(cluster, job, success, dur)
+	d.win.addRun(cluster, job, result, dur)
 }
 
 // Run delivers queued alerts, flushes storm roll-ups and posts the summary

@@ -299,3 +299,22 @@ func TestDispatcherWithoutNotifierLogs(t *testing.T) {
 		}
 	}
 }
+
+// A stopped run is in the summary as stopped: counted among the runs,
+// making the window worth a message, and kept out of the durations.
+func TestSummaryCountsStoppedRuns(t *testing.T) {
+	t0 := time.Date(2026, 3, 9, 3, 0, 0, 0, time.UTC)
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Now: func() time.Time { return t0 }}))
+	d.RecordRun("cron", "etl", RunStopped, 40*time.Minute, t0)
+	s := d.win.summary(t0.Add(time.Minute), nil)
+	if len(s.Clusters) != 1 || len(s.Clusters[0].Jobs) != 1 {
+		t.Fatalf("summary = %+v", s)
+	}
+	j := s.Clusters[0].Jobs[0]
+	if j.Runs != 1 || j.Stopped != 1 || j.Successes != 0 || j.Failures != 0 || j.MaxDuration != 0 {
+		t.Errorf("job summary = %+v, want 1 run, stopped, no duration", j)
+	}
+	if s.Empty() {
+		t.Error("a window with a stopped run is not empty")
+	}
+}

@@ -29,9 +29,21 @@ type FailureSink interface {
 	// or folded into a roll-up that was; an error means "not delivered,
 	// retry later", and the SQS message is kept for redelivery.
 	DeliverFailure(ctx context.Context, f Finding) error
-	// RecordRun counts a finished run (success or failure) for the summary.
-	RecordRun(cluster, job string, success bool, duration time.Duration, stoppedAt time.Time)
+	// RecordRun counts a finished run for the summary.
+	RecordRun(cluster, job string, result RunResult, duration time.Duration, stoppedAt time.Time)
 }
+
+// RunResult is how a finished run ended, as the summary counts it.
+type RunResult string
+
+// Results of a finished run.
+const (
+	RunSucceeded RunResult = "success"
+	RunFailed    RunResult = "failure"
+	// RunStopped is a run a person (or a tool) stopped through the API:
+	// neither a success nor a failure, but not silently dropped either.
+	RunStopped RunResult = "stopped"
+)
 
 // EventCluster is one configured cluster as the event consumer sees it.
 // Name is the configured name (a name or an ARN) and is what findings and

@@ -33,14 +33,15 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	jobTags := []string{"cluster:" + cl.Name, "job:" + job.Name}
 	if finding == nil {
 		if UserStopped(t) {
-			// Neither a success nor a failure: the summary has no place for
-			// it, so it is only logged.
-			log.Info("task stopped by a user; not counted as a run", "job", job.Name, "stopped_reason", t.StoppedReason)
+			// Neither a success nor a failure: the summary counts it as
+			// stopped.
+			log.Info("task stopped by a user; counted as stopped", "job", job.Name, "stopped_reason", t.StoppedReason)
+			e.o.Sink.RecordRun(cl.Name, job.Name, RunStopped, dur, t.StoppedAt)
 			return OutcomeUserStop
 		}
 		r := RunOf(t, nil, info)
 		rec := e.record(cl.Name, job.Name, r)
-		e.o.Sink.RecordRun(cl.Name, job.Name, true, dur, t.StoppedAt)
+		e.o.Sink.RecordRun(cl.Name, job.Name, RunSucceeded, dur, t.StoppedAt)
 		if dur > 0 {
 			e.metrics.Distribution("job.duration_seconds", dur.Seconds(), append(jobTags, "result:success"))
 		}
@@ -59,7 +60,7 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		log.Info("failure not alerted: below alert_after_failures", "job", job.Name,
 			"failures_in_a_row", rec.Failures, "alert_after_failures", job.AlertAfterFailures)
 		if !rec.Duplicate {
-			e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
+			e.o.Sink.RecordRun(cl.Name, job.Name, RunFailed, dur, t.StoppedAt)
 			e.countFailure(jobTags, f, dur)
 		}
 		return OutcomeHeld
@@ -79,7 +80,7 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 		e.setVisibility(ctx, m, vis)
 		return OutcomeRetry
 	}
-	e.o.Sink.RecordRun(cl.Name, job.Name, false, dur, t.StoppedAt)
+	e.o.Sink.RecordRun(cl.Name, job.Name, RunFailed, dur, t.StoppedAt)
 	e.countFailure(jobTags, f, dur)
 	return OutcomeAlerted
 }

@@ -87,6 +87,7 @@ func (f *fakeSQS) visibilities(handle string) []int32 {
 type recordedRun struct {
 	cluster, job string
 	success      bool
+	result       RunResult
 	duration     time.Duration
 }
 
@@ -111,10 +112,10 @@ func (s *fakeSink) DeliverFailure(ctx context.Context, f Finding) error {
 	return nil
 }
 
-func (s *fakeSink) RecordRun(cluster, job string, success bool, d time.Duration, _ time.Time) {
+func (s *fakeSink) RecordRun(cluster, job string, result RunResult, d time.Duration, _ time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.runs = append(s.runs, recordedRun{cluster, job, success, d})
+	s.runs = append(s.runs, recordedRun{cluster, job, result == RunSucceeded, result, d})
 }
 
 func (s *fakeSink) alerts() []Finding {
@@ -551,15 +552,20 @@ func TestHandleSNSWrapped(t *testing.T) {
 	}
 }
 
-func TestHandleUserStopNotARun(t *testing.T) {
+// A run a person stopped is no failure, and no success either: it is
+// counted as stopped, not silently dropped.
+func TestHandleUserStopCountedAsStopped(t *testing.T) {
 	env := newTestEnv(t, nil)
 	body := strings.Replace(string(readEvent(t, "stopped-essential-exit1.json")), `"exitCode": 1`, `"exitCode": 143`, 1)
 	body = strings.Replace(body, `"stopCode": "EssentialContainerExited"`, `"stopCode": "UserInitiated"`, 1)
 	if got := env.events.Handle(t.Context(), message("m1", []byte(body), 1)); got != OutcomeUserStop {
 		t.Fatalf("outcome %s", got)
 	}
-	if len(env.sink.alerts()) != 0 || len(env.sink.runs) != 0 || env.sqs.deletes("rh-m1") != 1 {
-		t.Errorf("alerts %d runs %d deletes %d", len(env.sink.alerts()), len(env.sink.runs), env.sqs.deletes("rh-m1"))
+	if len(env.sink.alerts()) != 0 || env.sqs.deletes("rh-m1") != 1 {
+		t.Errorf("alerts %d deletes %d", len(env.sink.alerts()), env.sqs.deletes("rh-m1"))
+	}
+	if len(env.sink.runs) != 1 || env.sink.runs[0].result != RunStopped || env.sink.runs[0].job != "billing-batch-daily" {
+		t.Errorf("runs = %+v, want one stopped run of billing-batch-daily", env.sink.runs)
 	}
 }
 

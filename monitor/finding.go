@@ -124,6 +124,10 @@ const (
 	CauseExit         Cause = "exit_code"     // an essential container exited non-zero
 	CauseOOM          Cause = "out_of_memory" // killed for memory
 	CauseNeverStarted Cause = "never_started" // TaskFailedToStart, image pull, ENI...
+	// CauseSpotInterrupted: Fargate Spot reclaimed the capacity (stopCode
+	// SpotInterruption); whatever the containers exited with was ECS's
+	// doing, not the job's.
+	CauseSpotInterrupted Cause = "spot_interrupted"
 )
 
 // Rollup counts the failures of one job folded into one message during a storm.

@@ -166,7 +166,11 @@ func TestSummaryReadsHistory(t *testing.T) {
 	for i, ok := range []bool{true, false, false, false} {
 		r := run(fmt.Sprint("t", i), t0.Add(time.Duration(i)*time.Minute), time.Minute, ok)
 		hist.Record("cron", "j", r)
-		d.RecordRun("cron", "j", ok, time.Minute, r.StoppedAt)
+		result := RunFailed
+		if ok {
+			result = RunSucceeded
+		}
+		d.RecordRun("cron", "j", result, time.Minute, r.StoppedAt)
 	}
 	if err := d.FlushSummary(t.Context(), t0.Add(15*time.Minute)); err != nil {
 		t.Fatal(err)

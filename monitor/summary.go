@@ -11,14 +11,15 @@ type Summary struct {
 }
 
 // Empty reports whether the window has nothing worth a message: runs that
-// all succeeded and task counts below every threshold are not news.
+// all succeeded and task counts below every threshold are not news (a run
+// someone stopped is).
 func (s Summary) Empty() bool {
 	for _, c := range s.Clusters {
 		if len(c.Errors) > 0 || len(c.Notes) > 0 || c.LimitIncidents > 0 {
 			return false
 		}
 		for _, j := range c.Jobs {
-			if j.Duplicates > 0 || j.Failures > 0 || j.Missed > 0 || j.Overruns > 0 || j.Suspicious > 0 {
+			if j.Duplicates > 0 || j.Failures > 0 || j.Stopped > 0 || j.Missed > 0 || j.Overruns > 0 || j.Suspicious > 0 {
 				return false
 			}
 		}
@@ -61,6 +62,7 @@ type JobSummary struct {
 	Runs           int           `json:"runs"`
 	Successes      int           `json:"successes"`
 	Failures       int           `json:"failures"`
+	Stopped        int           `json:"stopped"` // runs stopped by a person (UserInitiated)
 	Missed         int           `json:"missed"`
 	Overruns       int           `json:"overruns"`
 	P50            time.Duration `json:"p50,omitempty"`

@@ -32,6 +32,7 @@ type jobWindow struct {
 	runs           int
 	successes      int
 	failures       int
+	stopped        int
 	missed         int
 	overruns       int
 	suspicious     int
@@ -105,14 +106,20 @@ func (w *window) add(f Finding) {
 	}
 }
 
-// addRun counts a finished run.
-func (w *window) addRun(cluster, job string, success bool, d time.Duration) {
+// addRun counts a finished run. A stopped run's duration says when
+// someone stopped it, not how long the job takes: it stays out of the
+// percentiles.
+func (w *window) addRun(cluster, job string, result RunResult, d time.Duration) {
 	j := w.cluster(cluster, "").job(job)
 	j.runs++
-	if success {
+	switch result {
+	case RunSucceeded:
 		j.successes++
-	} else {
+	case RunFailed:
 		j.failures++
+	case RunStopped:
+		j.stopped++
+		return
 	}
 	if d > 0 {
 		j.durations = append(j.durations, d)
@@ -145,7 +152,7 @@ func (w *window) summary(to time.Time, hist HistoryReader) Summary {
 			j := c.jobs[jn]
 			js := JobSummary{Job: jn, Duplicates: len(j.duplicates), PeakCopies: j.peakCopies,
 				MaxConcurrent: j.maxConcurrent, LongestOverlap: j.longestOverlap,
-				Runs: j.runs, Successes: j.successes, Failures: j.failures, Missed: j.missed, Overruns: j.overruns,
+				Runs: j.runs, Successes: j.successes, Failures: j.failures, Stopped: j.stopped, Missed: j.missed, Overruns: j.overruns,
 				Suspicious: j.suspicious}
 			if j.runs > 0 {
 				js.SuccessRate = 100 * float64(j.successes) / float64(j.runs)

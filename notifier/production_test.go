@@ -215,7 +215,11 @@ func runProduction(t *testing.T) production {
 	recordRun := func(job string, ev *monitor.TaskEvent, f *monitor.Failure) {
 		r := monitor.RunOf(ev.Task, f, monitor.TaskDefInfo{})
 		hist.Record("cron", job, r)
-		d.RecordRun("cron", job, f == nil, r.Duration(), r.StoppedAt)
+		result := monitor.RunFailed
+		if f == nil {
+			result = monitor.RunSucceeded
+		}
+		d.RecordRun("cron", job, result, r.Duration(), r.StoppedAt)
 	}
 	poll := func(p *monitor.Poller, hhmmss string) {
 		t.Helper()
@@ -357,7 +361,7 @@ func runProduction(t *testing.T) production {
 	if err := qp.PollAndReport(ctx); err != nil {
 		t.Fatal(err)
 	}
-	qd.RecordRun("cron", "etl", true, 3*time.Minute, clock.Now())
+	qd.RecordRun("cron", "etl", monitor.RunSucceeded, 3*time.Minute, clock.Now())
 	if err := qd.FlushSummary(ctx, at("05:45:00")); err != nil {
 		t.Fatal(err)
 	}

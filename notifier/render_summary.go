@@ -123,13 +123,14 @@ func clusterHead(c monitor.ClusterSummary) string {
 }
 
 // jobStats is one job's counts, unescaped: runs and successes always,
-// failures, missed runs and overruns when there were any, then durations.
+// failures, runs stopped by a person, missed runs and overruns when there
+// were any, then durations.
 func jobStats(j monitor.JobSummary, st Style) []string {
 	stats := []string{fmt.Sprintf("runs %d", j.Runs), fmt.Sprintf("ok %d", j.Successes)}
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"failed", j.Failures}, {"missed", j.Missed}, {"overruns", j.Overruns}} {
+	}{{"failed", j.Failures}, {"stopped", j.Stopped}, {"missed", j.Missed}, {"overruns", j.Overruns}} {
 		if c.n > 0 {
 			stats = append(stats, fmt.Sprintf("%s %d", c.name, c.n))
 		}

@@ -294,3 +294,26 @@ func TestEscapeAndTruncate(t *testing.T) {
 		t.Errorf("formatExitCodes = %q", got)
 	}
 }
+
+// Runs a person stopped are named in the summary, in Slack and on the
+// terminal, and only when there are some.
+func TestSummaryNamesStoppedRuns(t *testing.T) {
+	t0 := time.Date(2026, 3, 9, 3, 0, 0, 0, time.UTC)
+	s := monitor.Summary{From: t0, To: t0.Add(15 * time.Minute), Clusters: []monitor.ClusterSummary{{Cluster: "cron",
+		Jobs: []monitor.JobSummary{{Job: "etl", Runs: 3, Successes: 2, Stopped: 1}, {Job: "sync", Runs: 1, Successes: 1}}}}}
+	_, blocks, _ := SummaryBlocks(s, Style{})
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(raw), "stopped 1"); n != 1 {
+		t.Errorf("Slack summary names %d stopped counts, want 1 (etl only): %s", n, raw)
+	}
+	var b strings.Builder
+	if err := NewTerminal(&b, nil).Summarize(t.Context(), s); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "etl: runs 3, ok 2, stopped 1") || strings.Count(b.String(), "stopped") != 1 {
+		t.Errorf("terminal summary:\n%s", b.String())
+	}
+}

@@ -126,6 +126,8 @@ func causeText(fl *monitor.Failure) string {
 		return "out of memory"
 	case monitor.CauseNeverStarted:
 		return "never started"
+	case monitor.CauseSpotInterrupted:
+		return "interrupted by a Fargate Spot reclaim"
 	}
 	return string(fl.Cause)
 }

@@ -114,7 +114,8 @@ func (s *Schedules) withConfig(j ScheduledJob) ScheduledJob {
 // restarts it from now otherwise.
 func (s *Schedules) carry(now time.Time, j ScheduledJob) *expected {
 	if old := s.jobs[j.Name]; old != nil && old.job.Expression == j.Expression &&
-		old.job.Timezone == j.Timezone && old.job.Enabled == j.Enabled {
+		old.job.Timezone == j.Timezone && old.job.Enabled == j.Enabled &&
+		old.job.Start.Equal(j.Start) && old.job.End.Equal(j.End) {
 		old.job = j
 		return old
 	}
@@ -280,8 +281,11 @@ func (s *Schedules) missed(e *expected, now time.Time) (Observation, bool) {
 		if last.After(ref) {
 			ref = last
 		}
+		if e.job.Start.After(ref) {
+			ref = e.job.Start // nothing was due before the schedule's start
+		}
 		due = ref.Add(every)
-		if !now.After(due.Add(e.job.Grace)) {
+		if !now.After(due.Add(e.job.Grace)) || e.afterEnd(due) {
 			return Observation{}, false
 		}
 	} else {
@@ -302,15 +306,37 @@ func (s *Schedules) missed(e *expected, now time.Time) (Observation, bool) {
 
 // advance moves e's cursor past every expected start whose grace (plus an
 // hour on a fall-back day's repeated hour, see package schedule) passed.
+// Starts before the job's Start or after its End are not expected.
 func (s *Schedules) advance(e *expected, now time.Time) {
 	if e.nextDue.IsZero() {
-		e.nextDue = e.sched.Next(e.since)
+		// From the last start judged, once there is one: past the End (or an
+		// at()'s only time) there is no next, and the walk must not restart.
+		from := e.since
+		if !e.lastDue.IsZero() {
+			from = e.lastDue
+		} else if e.job.Start.After(from) {
+			from = e.job.Start.Add(-time.Nanosecond) // a start at Start itself is due
+		}
+		e.nextDue = e.next(from)
 	}
 	for i := 0; i < maxCatchUp && !e.nextDue.IsZero() && now.After(e.nextDue.Add(e.graceAt(e.nextDue))); i++ {
 		e.lastDue = e.nextDue
-		e.nextDue = e.sched.Next(e.nextDue)
+		e.nextDue = e.next(e.nextDue)
 	}
 }
+
+// next is the schedule's first start strictly after t, zero when there is
+// none before the job's End.
+func (e *expected) next(t time.Time) time.Time {
+	n := e.sched.Next(t)
+	if e.afterEnd(n) {
+		return time.Time{}
+	}
+	return n
+}
+
+// afterEnd reports whether t is past the job's End (never, without one).
+func (e *expected) afterEnd(t time.Time) bool { return !e.job.End.IsZero() && t.After(e.job.End) }
 
 // graceAt is the job's grace for a start due at t: an hour more when t's
 // wall time occurs twice (DST fall-back), as AWS may use either instant.
@@ -375,10 +401,13 @@ func (e *expected) nextStartAfter(created time.Time) time.Time {
 		return time.Time{}
 	}
 	if every, ok := e.unanchored(); ok {
-		return created.Add(every)
+		if n := created.Add(every); !e.afterEnd(n) {
+			return n
+		}
+		return time.Time{}
 	}
 	// A task created a little before its due time belongs to that run.
-	return e.sched.Next(created.Add(startTolerance))
+	return e.next(created.Add(startTolerance))
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -62,6 +62,9 @@ type ScheduledJob struct {
 	// plus Scheduler's flexible window.
 	Grace       time.Duration
 	MaxDuration time.Duration // 0: not checked
+	// Start and End are a Scheduler schedule's StartDate and EndDate: no
+	// run is due before Start or after End. Zero: no bound.
+	Start, End time.Time
 }
 
 // SchedulesOptions configures Schedules. Nil Metrics, Logger and Now become
@@ -382,7 +385,8 @@ func (s *Schedules) discoverSchedules(ctx context.Context) ([]ScheduledJob, stri
 func scheduledJobOf(sc *scheduler.GetScheduleOutput) ScheduledJob {
 	job := ScheduledJob{Name: aws.ToString(sc.Name), Source: SourceSchedule, Group: aws.ToString(sc.GroupName),
 		Enabled: sc.State == "ENABLED", Expression: aws.ToString(sc.ScheduleExpression),
-		Timezone: aws.ToString(sc.ScheduleExpressionTimezone)}
+		Timezone: aws.ToString(sc.ScheduleExpressionTimezone),
+		Start:    aws.ToTime(sc.StartDate), End: aws.ToTime(sc.EndDate)}
 	if sc.Target != nil {
 		if p := sc.Target.EcsParameters; p != nil {
 			job.Family = familyOf(aws.ToString(p.TaskDefinitionArn))

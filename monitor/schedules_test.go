@@ -203,3 +203,43 @@ schedule = "cron(0 3 * * ? *)"
 		})
 	}
 }
+
+// A Scheduler schedule's StartDate and EndDate, read over the real SDK
+// client from the simulator's GetSchedule, bound the missed-run check: no
+// run is missed before the start or after the end.
+func TestSchedulerStartAndEndDatesBoundMissedRuns(t *testing.T) {
+	t0 := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	clock := testkit.NewClock(t0)
+	sim, _, _, sc := startSchedSim(t, clock)
+	sim.CreateCluster("batch")
+	sim.PutSchedule(awssim.ScheduleSpec{Name: "window", Expr: "cron(0 * * * ? *)", Cluster: "batch", Family: "etl",
+		StartDate: t0.Add(3 * time.Hour), EndDate: t0.Add(5*time.Hour + 30*time.Minute)})
+	cl := clusterFrom(t, "[[cluster]]\nname = \"batch\"\nregion = \""+sim.Region()+"\"\n")
+	s := NewSchedules(SchedulesOptions{Cluster: cl, Scheduler: sc, Now: clock.Now, CheckInterval: time.Minute})
+	if err := s.Refresh(context.Background(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if j := s.Jobs()["window"]; !j.Start.Equal(t0.Add(3*time.Hour)) || !j.End.Equal(t0.Add(5*time.Hour+30*time.Minute)) {
+		t.Fatalf("discovered %+v, want its StartDate and EndDate", j)
+	}
+	var opened, resolved []string
+	for now := t0; !now.After(t0.Add(8 * time.Hour)); now = now.Add(time.Minute) {
+		if now.Equal(t0.Add(5*time.Hour + time.Minute)) {
+			s.ObserveStart("batch", "window", t0.Add(5*time.Hour+10*time.Second)) // the 05:00 run started
+		}
+		for _, f := range s.Check(now) {
+			switch {
+			case f.Kind != KindMissedRun:
+			case f.Transition == Opened:
+				opened = append(opened, now.Format("15:04"))
+			case f.Transition == Resolved:
+				resolved = append(resolved, now.Format("15:04"))
+			}
+		}
+	}
+	// 01:00 and 02:00 are before the start; 03:00 is missed (grace 5m);
+	// 06:00 and 07:00 are after the end.
+	if strings.Join(opened, " ") != "03:06" || strings.Join(resolved, " ") != "05:01" {
+		t.Errorf("missed_run opened at %v, resolved at %v; want opened 03:06, resolved 05:01, nothing after the end", opened, resolved)
+	}
+}

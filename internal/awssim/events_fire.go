@@ -73,7 +73,9 @@ type ScheduleSpec struct {
 	Disabled bool
 	// FlexibleWindow > 0 sets FLEXIBLE mode with this window (whole minutes).
 	FlexibleWindow time.Duration
-	StartDate      time.Time
+	// StartDate and EndDate bound when the schedule fires (zero: no bound),
+	// as Scheduler's do; GetSchedule returns them.
+	StartDate, EndDate time.Time
 }
 
 // PutSchedule creates or replaces a Scheduler schedule (creating its group
@@ -90,7 +92,7 @@ func (s *Server) PutSchedule(sp ScheduleSpec) string {
 		target: schedTarget{Arn: s.clusterARN(clusterName(sp.Cluster)),
 			RoleArn:       "arn:aws:iam::" + s.account + ":role/schedulerRole",
 			EcsParameters: &ecsTargetParams{TaskDefinitionArn: s.familyARN(sp.Family), TaskCount: &n, LaunchType: "FARGATE"}},
-		flex: flexWindow{Mode: "OFF"}, startDate: sp.StartDate}
+		flex: flexWindow{Mode: "OFF"}, startDate: sp.StartDate, endDate: sp.EndDate}
 	if sp.Disabled {
 		sc.state = stateDisabled
 	}
@@ -114,6 +116,7 @@ func (s *Server) SkipNextFire(name string) {
 type firing struct {
 	name, startedBy, expr, tz string
 	anchor                    time.Time // rate() phase
+	start, end                time.Time // Scheduler's StartDate and EndDate; zero: none
 	from                      *time.Time
 	targets                   []fireTarget
 }
@@ -164,7 +167,7 @@ func (s *Server) FireDue(now time.Time) ([]string, error) {
 			sb = sb[:scheduleStartedMax]
 		}
 		due = append(due, firing{name: sc.name, startedBy: sb, expr: sc.expr, tz: sc.tz,
-			anchor: anchor, from: &sc.lastFire, targets: []fireTarget{{sc.target.Arn, sc.target.EcsParameters}}})
+			anchor: anchor, start: sc.startDate, end: sc.endDate, from: &sc.lastFire, targets: []fireTarget{{sc.target.Arn, sc.target.EcsParameters}}})
 	}
 	// Map order is random; fire in a stable order so task ids are reproducible.
 	sort.Slice(due, func(i, j int) bool { return due[i].name < due[j].name })
@@ -195,10 +198,14 @@ func (s *Server) fireLocked(f firing, now time.Time) ([]string, error) {
 	if r, ok := sched.(schedule.Rate); ok && r.Anchor.IsZero() {
 		sched = r.WithAnchor(f.anchor)
 	}
+	if !f.start.IsZero() && f.from.Before(f.start) {
+		// Nothing fires before StartDate; a fire at StartDate itself does.
+		*f.from = f.start.Add(-time.Nanosecond)
+	}
 	var arns []string
 	for i := 0; i < maxFiresPerCall; i++ {
 		at := sched.Next(*f.from)
-		if at.IsZero() || at.After(now) {
+		if at.IsZero() || at.After(now) || (!f.end.IsZero() && at.After(f.end)) {
 			break
 		}
 		*f.from = at

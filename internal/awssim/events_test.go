@@ -232,3 +232,42 @@ func TestFireDue(t *testing.T) {
 }
 
 func asErr[T error](err error, target *T) bool { return err != nil && errors.As(err, target) }
+
+// A schedule fires only between its StartDate and EndDate, and GetSchedule
+// returns both, as Scheduler does.
+func TestScheduleStartAndEndDates(t *testing.T) {
+	clock := newSimClock() // 2026-03-09 01:00:02 UTC
+	s := startSim(t, clock)
+	s.CreateCluster("batch")
+	mustRegister(t, s, "report")
+	base := clock.Now().Truncate(time.Hour)
+	start, end := base.Add(2*time.Hour), base.Add(4*time.Hour)
+	s.PutSchedule(ScheduleSpec{Name: "window", Expr: "cron(0 * * * ? *)", Cluster: "batch", Family: "report",
+		StartDate: start, EndDate: end})
+
+	got, err := schedulerClient(s).GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String("window")})
+	if err != nil {
+		t.Fatalf("GetSchedule: %v", err)
+	}
+	if !aws.ToTime(got.StartDate).Equal(start) || !aws.ToTime(got.EndDate).Equal(end) {
+		t.Errorf("GetSchedule dates = %v..%v, want %v..%v", got.StartDate, got.EndDate, start, end)
+	}
+	// 02:00 is before the start; 03:00, 04:00 and 05:00 are its hours;
+	// 06:00 and 07:00 are after the end.
+	arns, err := s.FireDue(base.Add(7 * time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := ecsClient(s)
+	var fired []string
+	for _, arn := range arns {
+		out, err := c.DescribeTasks(context.Background(), &ecs.DescribeTasksInput{Cluster: aws.String("batch"), Tasks: []string{arn}})
+		if err != nil || len(out.Tasks) != 1 {
+			t.Fatalf("describe %s: %v", arn, err)
+		}
+		fired = append(fired, aws.ToTime(out.Tasks[0].CreatedAt).UTC().Format("15:04"))
+	}
+	if strings.Join(fired, " ") != "03:00 04:00 05:00" {
+		t.Errorf("fired at %v, want 03:00 04:00 05:00 (StartDate 03:00, EndDate 05:00)", fired)
+	}
+}

@@ -119,9 +119,11 @@ type Cluster struct {
 // Job configures one scheduled job, named by task-definition family or by the
 // EventBridge rule / Scheduler schedule that starts it.
 type Job struct {
-	Family        string `toml:"family"`
-	Rule          string `toml:"rule"`
-	MaxConcurrent *int   `toml:"max_concurrent"` // nil: the cluster's default; see Cluster.MaxConcurrentFor
+	Family string `toml:"family"`
+	Rule   string `toml:"rule"`
+	// MaxConcurrent is resolved when the file is loaded: when absent it
+	// holds the cluster's max_concurrent (nil only in a Job built by hand).
+	MaxConcurrent *int   `toml:"max_concurrent"`
 	SlackChannel  string `toml:"slack_channel"`
 	Mention       string `toml:"mention"`
 	// StormThreshold and StormWindow are resolved when the file is loaded:

@@ -92,8 +92,12 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 		for j := range cl.Jobs {
 			job := &cl.Jobs[j]
 			jkey := indexKey(key+".job", j)
-			// Jobs inherit the storm settings and the grace so consumers
-			// read one value.
+			// Jobs inherit the cluster's max_concurrent and grace and the
+			// [events] storm settings, so consumers read one value.
+			if job.MaxConcurrent == nil {
+				inherited := cl.MaxConcurrent
+				job.MaxConcurrent = &inherited
+			}
 			setInt(c, jkey+".storm_threshold", &job.StormThreshold, e.StormThreshold)
 			setDuration(c, jkey+".storm_window", &job.StormWindow, e.StormWindow.Duration)
 			setDuration(c, jkey+".grace", &job.Grace, cl.Grace.Duration)

@@ -199,6 +199,10 @@ grace = "0s"
 			t.Errorf("%s = %v, want %v", ck.name, ck.got, ck.want)
 		}
 	}
+	// max_concurrent is inherited the same way, into the job itself.
+	if mc := c.Clusters[0].Jobs[0].MaxConcurrent; mc == nil || *mc != DefaultMaxConcurrent {
+		t.Errorf("job max_concurrent = %v, want the cluster's %d", mc, DefaultMaxConcurrent)
+	}
 	if _, err := parseString(t, cluster+"grace = \"-1s\"\n", nil); err == nil || !strings.Contains(err.Error(), "cluster[0].grace: must be 0 or more") {
 		t.Errorf("negative cluster grace: %v", err)
 	}

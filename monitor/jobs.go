@@ -133,12 +133,12 @@ func (j *Jobs) ref(name string, job config.Job, configured bool) JobRef {
 		MinDuration:        job.MinDuration.Duration,
 		Grace:              j.cluster.Grace.Duration,
 	}
-	if job.MaxConcurrent != nil {
-		r.MaxConcurrent = *job.MaxConcurrent
-	}
 	if configured {
 		// The config package resolved these (inherited when unset), so
 		// an explicit value, zero included, is the job's.
+		if job.MaxConcurrent != nil {
+			r.MaxConcurrent = *job.MaxConcurrent
+		}
 		r.StormThreshold = job.StormThreshold
 		r.StormWindow = job.StormWindow.Duration
 		r.Grace = job.Grace.Duration

@@ -10,9 +10,12 @@ import (
 	"time"
 )
 
+// sampleEvents is the one copy of the sample ECS events, at the module root.
+const sampleEvents = "../testdata/events"
+
 func readEvent(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "events", name))
+	b, err := os.ReadFile(filepath.Join(sampleEvents, name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 // classification of what it returns) panic, and that whatever it accepts
 // has the fields the consumer relies on.
 func FuzzParseEvent(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
+	files, err := filepath.Glob(filepath.Join(sampleEvents, "*.json"))
 	if err != nil || len(files) == 0 {
 		f.Fatalf("no seed events: %v", err)
 	}

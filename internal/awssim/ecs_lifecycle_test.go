@@ -199,12 +199,15 @@ func TestECSTaskEvents(t *testing.T) {
 	assertSameShape(t, "stopped-failed-to-start-pull-error.json", bodies[len(bodies)-1])
 }
 
+// sampleEvents is the one copy of the sample ECS events, at the module root.
+const sampleEvents = "../../testdata/events"
+
 // assertSameShape checks a published event against a sample event: every
 // member the simulator models is present in both with the same JSON kind,
 // and members absent from the sample (say, exitCode) are absent here too.
 func assertSameShape(t *testing.T, fixture, body string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "ecs", fixture))
+	raw, err := os.ReadFile(filepath.Join(sampleEvents, fixture))
 	if err != nil {
 		t.Fatal(err)
 	}

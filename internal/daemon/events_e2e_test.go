@@ -74,9 +74,12 @@ func (e *env) eventsConfig(queue string, replace ...string) {
 	e.start(e.config(toml))
 }
 
+// sampleEvents is the one copy of the sample ECS events, at the module root.
+const sampleEvents = "../../testdata/events"
+
 func sample(t testing.TB, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "events", name))
+	b, err := os.ReadFile(filepath.Join(sampleEvents, name))
 	if err != nil {
 		t.Fatal(err)
 	}

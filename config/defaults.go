@@ -154,13 +154,3 @@ func setDuration(c *Config, key string, dst *Duration, def time.Duration) {
 		dst.Duration = def
 	}
 }
-
-// MaxConcurrentFor returns how many copies of job j may run at once in this
-// cluster: the job's own max_concurrent, else the cluster's. 0 means the
-// count is not checked.
-func (c Cluster) MaxConcurrentFor(j Job) int {
-	if j.MaxConcurrent != nil {
-		return *j.MaxConcurrent
-	}
-	return c.MaxConcurrent
-}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +44,8 @@ func TestDefaultsApplied(t *testing.T) {
 		{"job alert_after_failures", scheduled.AlertAfterFailures, 1},
 		{"job check_duration", scheduled.CheckDuration, true},
 		{"job min_duration", scheduled.MinDuration.Duration, time.Duration(0)},
-		{"MaxConcurrentFor unset job", cl.MaxConcurrentFor(scheduled), 1},
-		{"MaxConcurrentFor explicit 0", cl.MaxConcurrentFor(unscheduled), 0},
+		{"job max_concurrent unset (the cluster's, resolved into the job)", scheduled.MaxConcurrent != nil && *scheduled.MaxConcurrent == DefaultMaxConcurrent, true},
+		{"job max_concurrent explicit 0", unscheduled.MaxConcurrent != nil && *unscheduled.MaxConcurrent == 0, true},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -93,8 +92,8 @@ grace = "0s"
 		{"health.listen explicit empty", c.Health.Listen, ""},
 		{"slack.api_url gets the slash slack-go needs", c.Slack.APIURL, "http://127.0.0.1:9999/api/"},
 		{"cluster max_concurrent explicit 0", cl.MaxConcurrent, 0},
-		{"job inherits cluster 0", cl.MaxConcurrentFor(cl.Jobs[0]), 0},
-		{"job own max_concurrent", cl.MaxConcurrentFor(cl.Jobs[1]), 2},
+		{"job max_concurrent unset (inherits the cluster's 0)", cl.Jobs[0].MaxConcurrent != nil && *cl.Jobs[0].MaxConcurrent == 0, true},
+		{"job own max_concurrent", cl.Jobs[1].MaxConcurrent != nil && *cl.Jobs[1].MaxConcurrent == 2, true},
 		{"job inherits [events] storm_threshold", cl.Jobs[0].StormThreshold, 9},
 		{"job inherits [events] storm_window", cl.Jobs[1].StormWindow.Duration, 3 * time.Minute},
 		{"job own storm_threshold", cl.Jobs[1].StormThreshold, 1},
@@ -145,20 +144,6 @@ func TestEventsRegion(t *testing.T) {
 				t.Errorf("eventsRegion = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestLogAttrsNameNoSecrets(t *testing.T) {
-	const hook = "https://hooks.slack.com/services/T0/B0/LOGSECRET"
-	c := mustParse(t, "[slack]\nwebhook_url = \"${HOOK}\"\n"+cluster, env{"HOOK": hook})
-	attrs := fmt.Sprint(c.LogAttrs()...)
-	if strings.Contains(attrs, "LOGSECRET") {
-		t.Errorf("LogAttrs leaked the webhook: %s", attrs)
-	}
-	for _, part := range []string{"webhook", "us-east-1/cron", "127.0.0.1:8080"} {
-		if !strings.Contains(attrs, part) {
-			t.Errorf("LogAttrs = %s, missing %q", attrs, part)
-		}
 	}
 }
 

@@ -43,8 +43,8 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("clusters/jobs = %+v", c.Clusters)
 	}
 	cl := c.Clusters[0]
-	if got := cl.MaxConcurrentFor(cl.Jobs[1]); got != 0 {
-		t.Errorf("MaxConcurrentFor(sync-inventory) = %d, want explicit 0", got)
+	if got := cl.Jobs[1].MaxConcurrent; got == nil || *got != 0 {
+		t.Errorf("sync-inventory max_concurrent = %v, want explicit 0", got)
 	}
 	if got := cl.Jobs[0].StormWindow.Duration; got != 5*time.Minute {
 		t.Errorf("job storm_window = %v, want its own 5m", got)

@@ -3,6 +3,8 @@ package monitor
 import (
 	"testing"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 )
 
 func TestJobIdentity(t *testing.T) {
@@ -57,5 +59,51 @@ mention = "<!here>"
 	}
 	if r := jobs.Named("unknown"); r.Configured || r.StormThreshold != 5 || r.MaxConcurrent != 1 || len(r.Sidecars) != 1 {
 		t.Errorf("Named(unknown) = %+v, want the cluster and [events] defaults", r)
+	}
+}
+
+// A job's max_concurrent as the file states it reaches the duplicate check:
+// unset takes the cluster's value (default or explicit), an explicit 0 is
+// kept (not checked).
+func TestJobsMaxConcurrentFromFile(t *testing.T) {
+	cfg, err := config.Parse("jobs.toml", []byte(`
+[[cluster]]
+name = "defaulted"
+region = "us-east-1"
+[[cluster.job]]
+family = "inherits"
+[[cluster.job]]
+family = "unchecked"
+max_concurrent = 0
+
+[[cluster]]
+name = "explicit"
+region = "us-east-1"
+max_concurrent = 0
+[[cluster.job]]
+family = "inherits"
+[[cluster.job]]
+family = "own"
+max_concurrent = 2
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		cluster int
+		job     string
+		want    int
+	}{
+		{0, "inherits", config.DefaultMaxConcurrent},
+		{0, "unchecked", 0},
+		{0, "unconfigured", config.DefaultMaxConcurrent},
+		{1, "inherits", 0},
+		{1, "own", 2},
+	}
+	for _, c := range cases {
+		cl := cfg.Clusters[c.cluster]
+		if got := NewJobs(cl, cfg.Events).Named(c.job).MaxConcurrent; got != c.want {
+			t.Errorf("cluster %s job %s: max_concurrent %d, want %d", cl.Name, c.job, got, c.want)
+		}
 	}
 }

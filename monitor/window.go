@@ -24,7 +24,7 @@ type clusterWindow struct {
 }
 
 type jobWindow struct {
-	duplicates     map[string]bool // incident ids (key|since) seen in the window
+	duplicates     map[string]bool // this job's duplicate incidents in the window, by opening time (Since.String())
 	peakCopies     int
 	maxConcurrent  int
 	longestOverlap time.Duration

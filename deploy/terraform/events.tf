@@ -1,6 +1,7 @@
 # ECS Task State Change events of the monitored clusters -> EventBridge rule ->
-# SQS queue the daemon long-polls. Messages the daemon fails to process five
-# times go to the dead-letter queue instead of looping forever.
+# SQS queue the daemon long-polls. A message received maxReceiveCount times
+# (below) without being deleted goes to the dead-letter queue instead of
+# looping forever.
 #
 # EventBridge rules only see events of their own account and Region: clusters
 # elsewhere are still polled, but their events need a rule there forwarding to

@@ -1,0 +1,24 @@
+package daemon
+
+import (
+	"strings"
+	"testing"
+)
+
+// The start-up line says what runs (clusters with their regions, which
+// notifiers) and never a secret.
+func TestStartupLineNamesPartsNoSecrets(t *testing.T) {
+	e := newEnv(t)
+	e.sim.CreateCluster("cron")
+	e.start(e.config(pollConfig))
+	eventually(t, "start-up line", func() bool { return len(e.logs.logged("ecs-cron-monitor started")) == 1 })
+	line := e.logs.logged("ecs-cron-monitor started")[0]
+	for _, want := range []string{`"level":"INFO"`, `"clusters":["cron@ap-northeast-1"]`, `"notifiers":["datadog","slack"]`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("start-up line lacks %s: %s", want, line)
+		}
+	}
+	if strings.Contains(line, "xoxb-test-token") {
+		t.Errorf("start-up line shows the Slack token: %s", line)
+	}
+}

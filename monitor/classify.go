@@ -27,7 +27,7 @@ const (
 )
 
 // isStartError reports whether a stopped-task error says the task, or the
-// container, never got to run its command (AWS-NOTES.md §1).
+// container, never got to run its command (docs/AWS-NOTES.md §1).
 func isStartError(reason string) bool {
 	startErrors := [...]string{
 		"CannotPullContainerError",

@@ -13,7 +13,7 @@ import (
 )
 
 // The EventBridge envelope values of an ECS Task State Change event
-// (AWS-NOTES.md §1).
+// (docs/AWS-NOTES.md §1).
 const (
 	eventSource     = "aws.ecs"
 	eventDetailType = "ECS Task State Change"

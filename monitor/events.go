@@ -119,7 +119,7 @@ const (
 	OutcomeAbandoned Outcome = "abandoned" // shutdown came first; left to reappear
 )
 
-// SQS limits and our defaults.
+// SQS limits (docs/AWS-NOTES.md §4) and our defaults.
 const (
 	sqsMaxMessages       = 10
 	sqsMaxWait           = 20 * time.Second

@@ -18,7 +18,7 @@ const startTolerance = time.Minute
 const maxCatchUp = 100000
 
 // Lengths a rule or schedule name has when ECS cut startedBy to 36
-// characters (AWS-NOTES.md §1).
+// characters (docs/AWS-NOTES.md §1).
 const (
 	cutScheduleName = startedByMax - len(startedBySchedule)
 	cutRuleName     = startedByMax - len(startedByRule)

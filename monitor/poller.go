@@ -172,7 +172,7 @@ func (p *Poller) transitions(now time.Time, kinds []Kind, obs []Observation) []F
 // refresh lists the cluster's tasks, describes those it does not know yet
 // (and those still starting, whose status it must follow), and returns the
 // live tasks. In a steady state it costs ceil(N/100) ListTasks calls and
-// no DescribeTasks.
+// no DescribeTasks (100 per page or batch: docs/AWS-NOTES.md §2).
 func (p *Poller) refresh(ctx context.Context, now time.Time) ([]Task, error) {
 	c := p.o.Cluster.Name
 	arns, err := p.list(ctx)

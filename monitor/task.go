@@ -57,7 +57,7 @@ func ShortID(arn string) string {
 	return arn
 }
 
-// Started-by prefixes of the two scheduling services (see AWS-NOTES.md §1).
+// Started-by prefixes of the two scheduling services (see docs/AWS-NOTES.md §1).
 const (
 	startedByRule     = "events-rule/"
 	startedBySchedule = "chronos-schedule/"

@@ -11,7 +11,7 @@ import (
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
-// Slack's documented size limits. Oversized blocks are rejected with
+// Slack's size limits (docs/AWS-NOTES.md §6). Oversized blocks are rejected with
 // invalid_blocks rather than truncated, so we truncate before sending.
 const (
 	maxBlocks       = 50

@@ -20,7 +20,7 @@ resource "aws_sqs_queue" "events" {
   visibility_timeout_seconds = var.queue_visibility_timeout_seconds
   receive_wait_time_seconds  = 20 # long polling by default
   # SSE with SQS-owned keys needs no key policy for events.amazonaws.com; a
-  # customer KMS key would (see AWS-NOTES.md §3).
+  # customer KMS key would (see docs/AWS-NOTES.md §3).
   sqs_managed_sse_enabled = true
 
   redrive_policy = jsonencode({

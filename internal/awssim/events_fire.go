@@ -9,7 +9,7 @@ import (
 )
 
 // Started-by values the two scheduling services give the tasks they start
-// (see AWS-NOTES.md §1): Scheduler's is cut to 36 characters.
+// (see docs/AWS-NOTES.md §1): Scheduler's is cut to 36 characters.
 const (
 	startedByRule      = "events-rule/"
 	startedBySchedule  = "chronos-schedule/"

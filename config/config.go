@@ -13,6 +13,10 @@ import (
 type Config struct {
 	// File is the path the configuration was read from (for messages only).
 	File string `toml:"-"`
+	// Unresolved names the notifier settings left empty because their
+	// ${VAR} is not set (only with NotifierVarsOptional), one Problem-shaped
+	// note each: file, line, key and the variable's name, never a value.
+	Unresolved []*Problem `toml:"-"`
 
 	Slack    Slack     `toml:"slack"`
 	Datadog  Datadog   `toml:"datadog"`

@@ -20,7 +20,11 @@ import (
 type decoder struct {
 	cfg       *Config
 	lookupEnv func(string) (string, bool)
+	opts      loadOptions
 	problems  problemList
+	// unresolved holds the notifier settings left empty because their
+	// ${VAR} is unset, when the options allow that.
+	unresolved problemList
 }
 
 // decodeStruct decodes table m into the struct dst, whose fields are matched
@@ -141,6 +145,12 @@ func (d *decoder) decodeValue(key string, v any, dst reflect.Value) {
 // problems there. ok is false when the value could not be expanded.
 func (d *decoder) expand(key, s string) (out string, fromEnv, ok bool) {
 	out, fromEnv, errs := expand(s, d.lookupEnv)
+	if len(errs) > 0 && d.opts.notifierVarsOptional && isNotifierKey(key) && allUnset(errs) {
+		for _, err := range errs {
+			d.unresolved.add(d.cfg.problemf(key, "%s", err.Error()))
+		}
+		return "", false, false
+	}
 	for _, err := range errs {
 		d.problems.add(d.cfg.problemf(key, "%s", err.Error()))
 	}
@@ -229,4 +239,13 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+func allUnset(errs []error) bool {
+	for _, err := range errs {
+		if _, ok := err.(unsetVarError); !ok {
+			return false
+		}
+	}
+	return true
 }

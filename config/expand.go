@@ -46,13 +46,21 @@ func expand(s string, lookupEnv func(string) (string, bool)) (out string, change
 		}
 		v, ok := lookupEnv(name)
 		if !ok {
-			errs = append(errs, fmt.Errorf("environment variable %s is not set", name))
+			errs = append(errs, unsetVarError(name))
 			continue
 		}
 		b.WriteString(v)
 		changed = true
 	}
 	return b.String(), changed, errs
+}
+
+// unsetVarError is a ${VAR} whose variable is not set; it names the
+// variable only.
+type unsetVarError string
+
+func (e unsetVarError) Error() string {
+	return fmt.Sprintf("environment variable %s is not set", string(e))
 }
 
 func isEnvName(s string) bool {

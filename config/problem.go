@@ -159,9 +159,16 @@ func isBareKey(s string) bool {
 	return true
 }
 
-// joinProblems sorts problems by file position (problems without a line
-// first) and joins them into one error, nil when there are none.
+// joinProblems sorts problems by file position and joins them into one
+// error, nil when there are none.
 func joinProblems(ps []*Problem) error {
+	sortByPosition(ps)
+	return problemList(ps).err()
+}
+
+// sortByPosition sorts problems by file position, problems without a line
+// first.
+func sortByPosition(ps []*Problem) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]
 		if a.Line != b.Line {
@@ -169,7 +176,6 @@ func joinProblems(ps []*Problem) error {
 		}
 		return a.Col < b.Col
 	})
-	return problemList(ps).err()
 }
 
 // problemList collects problems in the order they are found.

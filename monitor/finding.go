@@ -17,6 +17,9 @@ const (
 	KindFailedTask   Kind = "failed_task"
 	KindMissedRun    Kind = "missed_run"
 	KindOverrun      Kind = "overrun"
+	// KindCheck is a pre-flight check `once` made (rule and schedule
+	// discovery, the events queue); the daemon never alerts one.
+	KindCheck Kind = "check"
 )
 
 // Severity orders findings; the zero value is invalid.
@@ -62,7 +65,7 @@ type Finding struct {
 	Transition Transition `json:"transition,omitempty"`
 	Cluster    string     `json:"cluster"`
 	Region     string     `json:"region,omitempty"`
-	Job        string     `json:"job,omitempty"`
+	Job        string     `json:"job"` // "" on cluster findings; always present in JSON
 	Value      int        `json:"value"`
 	Limit      int        `json:"limit"`
 	Peak       int        `json:"peak,omitempty"`
@@ -95,11 +98,13 @@ func incidentKey(k Kind, cluster, job string) string { return string(k) + "|" + 
 
 // Failure describes why one task run failed.
 type Failure struct {
-	Cause         Cause     `json:"cause"`
-	ExitCode      *int      `json:"exit_code,omitempty"`
-	Container     string    `json:"container,omitempty"`
-	StopCode      string    `json:"stop_code,omitempty"`
-	Reason        string    `json:"reason,omitempty"`
+	Cause Cause `json:"cause"`
+	// ExitCode, Container, StopCode and Reason are always in the JSON of
+	// `once` (documented keys); ExitCode is null when no container exited.
+	ExitCode      *int      `json:"exit_code"`
+	Container     string    `json:"container"`
+	StopCode      string    `json:"stop_code"`
+	Reason        string    `json:"reason"`
 	StoppedReason string    `json:"stopped_reason,omitempty"`
 	StartedBy     string    `json:"started_by,omitempty"`
 	StartedAt     time.Time `json:"started_at,omitzero"`

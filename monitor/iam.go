@@ -13,6 +13,7 @@ func IAMActions() []string {
 		"sqs:ReceiveMessage",
 		"sqs:DeleteMessage",
 		"sqs:ChangeMessageVisibility",
+		"sqs:GetQueueAttributes", // once: the events-queue pre-flight check
 		"events:ListRuleNamesByTarget",
 		"events:DescribeRule",
 		"events:ListTargetsByRule",

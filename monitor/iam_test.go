@@ -19,6 +19,7 @@ func TestIAMActionsMatchInterfaces(t *testing.T) {
 		{"ecs", reflect.TypeFor[TaskDefinitionAPI]()},
 		{"ecs", reflect.TypeFor[ClusterAPI]()},
 		{"sqs", reflect.TypeFor[SQSAPI]()},
+		{"sqs", reflect.TypeFor[QueueAttributesAPI]()},
 		{"events", reflect.TypeFor[EventBridgeAPI]()},
 		{"scheduler", reflect.TypeFor[SchedulerAPI]()},
 	}

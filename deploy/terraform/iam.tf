@@ -82,13 +82,15 @@ data "aws_iam_policy_document" "task" {
     resources = ["*"]
   }
 
-  # The event queue this module creates, and nothing else.
+  # The event queue this module creates, and nothing else. GetQueueAttributes
+  # is the `once` pre-flight check that the queue is reachable.
   statement {
     sid = "ConsumeTaskStateChangeQueue"
     actions = [
       "sqs:ReceiveMessage",
       "sqs:DeleteMessage",
       "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
     ]
     resources = [aws_sqs_queue.events.arn]
   }

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
@@ -19,18 +17,112 @@ import (
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
-const usage = `usage: ecs-cron-monitor <command> [flags]
+const defaultConfig = "config.toml"
 
-commands:
-  run         -config FILE   run the daemon (the default command)
-  validate    -config FILE   check the configuration; exit 2 listing every problem
-  once        -config FILE [-o text|json]   poll every cluster once and print the findings;
-                             exit 1 if any is critical
-  demo                       run the daemon against the built-in AWS simulator
-  healthcheck -config FILE   exit 0 only if the running daemon reports healthy
-  status      -config FILE [-o text|json]   print the running daemon's job table (its status page)
-  version                    print the version
-`
+// command is one subcommand: what it takes and which flags beyond
+// -log-level (which every command takes).
+type command struct {
+	name    string
+	args    string // "[FILE]" for the commands that read the configuration
+	summary string
+	flags   []string // "config", "o", "duration"
+}
+
+func (c command) takesFile() bool { return c.args == "[FILE]" }
+
+// commands lists the subcommands in the order help shows them.
+func commands() []command {
+	return []command{
+		{"run", "[FILE]", "run the daemon (the default command)", []string{"config"}},
+		{"validate", "[FILE]", "check the configuration: exit 0 if valid, else exit 2 listing every problem\n" +
+			"with file and line; notifier settings whose ${VAR} is unset are named, not problems", []string{"config"}},
+		{"once", "[FILE]", "pre-flight: poll every cluster once, discover each cluster's rules and\n" +
+			"schedules, reach the events queue, and print the findings and checks;\n" +
+			"exit 1 if any is critical. Needs no notifier secrets", []string{"config", "o"}},
+		{"demo", "", "run the daemon against the built-in AWS simulator", []string{"duration"}},
+		{"healthcheck", "[FILE]", "exit 0 only if the running daemon reports healthy (container health check)", []string{"config"}},
+		{"status", "[FILE]", "print the running daemon's job table (its status page)", []string{"config", "o"}},
+		{"version", "", "print the version", nil},
+		{"help", "[COMMAND]", "describe every command, or one", nil},
+	}
+}
+
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// flags are the values every command's flag set writes to.
+type flags struct {
+	config, logLevel, output string
+	duration                 time.Duration
+}
+
+// flagSet declares the command's flags; it prints nothing itself (run
+// prints help and errors).
+func (c command) flagSet(f *flags) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	level := "info"
+	if c.name == "demo" {
+		level = "warn" // keep the terminal for the story; JSON logs stay on stderr
+	}
+	fs.StringVar(&f.logLevel, "log-level", level, "`LEVEL` of the JSON logs on stderr: debug, info, warn or error")
+	for _, name := range c.flags {
+		switch name {
+		case "config":
+			fs.StringVar(&f.config, "config", defaultConfig, "the configuration `FILE` (or give FILE as the argument)")
+		case "o":
+			fs.StringVar(&f.output, "o", "text", "output `FORMAT`: text (a table) or json")
+		case "duration":
+			fs.DurationVar(&f.duration, "duration", 40*time.Second, "how long the scenario runs")
+		}
+	}
+	return fs
+}
+
+// usage describes every command and flag.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: ecs-cron-monitor <command> [flags] [FILE]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		head := strings.TrimSpace(c.name + " " + c.args)
+		lines := strings.Split(c.summary, "\n")
+		fmt.Fprintf(w, "  %-20s %s\n", head, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "  %-20s %s\n", "", l)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "flags:")
+	fmt.Fprintln(w, "  -config FILE         run, validate, once, healthcheck, status: the configuration file")
+	fmt.Fprintln(w, "                       (default config.toml); FILE as the argument says the same")
+	fmt.Fprintln(w, "  -log-level LEVEL     every command: debug, info, warn or error (default info;")
+	fmt.Fprintln(w, "                       demo: warn); logs are JSON lines on stderr")
+	fmt.Fprintln(w, "  -o text|json         once, status: a table, or JSON (default text)")
+	fmt.Fprintln(w, "  -duration D          demo: how long the scenario runs (default 40s)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "'ecs-cron-monitor help COMMAND' or 'ecs-cron-monitor COMMAND -h' describes one command.")
+}
+
+// commandUsage describes one command and its flags.
+func commandUsage(w io.Writer, c command) {
+	fmt.Fprintf(w, "usage: ecs-cron-monitor %s\n\n", strings.TrimSpace(c.name+" [flags] "+c.args))
+	fmt.Fprintln(w, c.summary)
+	if c.takesFile() {
+		fmt.Fprintf(w, "\nFILE is the configuration file (default %s); -config FILE says the same.\n", defaultConfig)
+	}
+	fmt.Fprintln(w, "\nflags:")
+	fs := c.flagSet(&flags{})
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
 
 // exitError carries a process exit code with its message.
 type exitError struct {
@@ -45,6 +137,11 @@ func (e *exitError) Error() string {
 	return e.err.Error()
 }
 func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is a command line that cannot be run: exit 2.
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf("ecs-cron-monitor: "+format+"\n(ecs-cron-monitor help describes the commands)", args...)}
+}
 
 // exitCode prints err (if any) and maps it to the process exit code:
 // 0 success, 1 failure, 2 bad usage or configuration.
@@ -66,66 +163,90 @@ func exitCode(err error, stderr io.Writer) int {
 // run is the whole program below main: it touches no signals, no os.Exit
 // and no process environment except through lookupEnv.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
-	cmd := "run"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	configPath := fs.String("config", "config.toml", "configuration file")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	output := fs.String("o", "text", "once, status: output format, text or json")
-	demoFor := fs.Duration("duration", 40*time.Second, "demo: how long the scenario runs")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	name := "run"
+	if len(args) > 0 {
+		switch {
+		case isHelpFlag(args[0]):
+			usage(stdout)
 			return nil
+		case !strings.HasPrefix(args[0], "-"):
+			name, args = args[0], args[1:]
 		}
-		return &exitError{code: 2}
 	}
-	if cmd == "demo" && !flagSet(fs, "log-level") {
-		*logLevel = "warn" // keep the terminal for the story; JSON logs stay on stderr
+	c, ok := lookupCommand(name)
+	if !ok {
+		return usageError("unknown command %q", name)
+	}
+	var f flags
+	fs := c.flagSet(&f)
+	positional, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		commandUsage(stdout, c)
+		return nil
+	}
+	if err != nil {
+		return usageError("%s: %v", c.name, err)
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return &exitError{code: 2, err: fmt.Errorf("bad -log-level %q: %w", *logLevel, err)}
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return usageError("%s: bad -log-level %q: use debug, info, warn or error", c.name, f.logLevel)
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := newLogger(stderr, level)
 
-	switch cmd {
-	case "version":
-		fmt.Fprintln(stdout, "ecs-cron-monitor", version)
-		return nil
+	if c.name == "help" {
+		return help(stdout, positional)
+	}
+	if !c.takesFile() {
+		if len(positional) > 0 {
+			return usageError("%s takes no arguments, got %q", c.name, positional)
+		}
+		switch c.name {
+		case "version":
+			fmt.Fprintln(stdout, "ecs-cron-monitor", version)
+			return nil
+		case "demo":
+			return demo.Run(ctx, demo.Options{Stdout: stdout, Stderr: stderr, Logger: logger,
+				Duration: f.duration, LookupEnv: lookupEnv, Version: version})
+		}
+	}
+	path, err := configPath(c, fs, f.config, positional)
+	if err != nil {
+		return err
+	}
+	switch c.name {
 	case "validate":
-		cfg, err := config.Load(*configPath, lookupEnv)
+		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d clusters)\n", cfg.File, len(cfg.Clusters))
+		logUnresolved(logger, cfg)
+		fmt.Fprintf(stdout, "%s: ok (%s)\n", cfg.File, monitor.CountOf(len(cfg.Clusters), "cluster"))
 		return nil
-	case "healthcheck":
-		cfg, err := config.Load(*configPath, lookupEnv)
+	case "healthcheck", "status":
+		// They read health.listen only: they need no notifier secret.
+		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
+		}
+		if c.name == "status" {
+			return status(ctx, cfg, f.output, stdout)
 		}
 		if err := health.Check(ctx, cfg.Health.Listen); err != nil {
 			return &exitError{code: 1, err: fmt.Errorf("unhealthy: %w", err)}
 		}
 		return nil
-	case "status":
-		cfg, err := config.Load(*configPath, lookupEnv)
-		if err != nil {
-			return &exitError{code: 2, err: err}
-		}
-		return status(ctx, cfg, *output, stdout)
 	case "once":
-		cfg, err := config.Load(*configPath, lookupEnv)
+		if f.output != "text" && f.output != "json" {
+			return usageError("once: -o must be text or json, not %q", f.output)
+		}
+		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
-		return once(ctx, cfg, logger, *output, stdout)
-	case "run":
-		cfg, err := config.Load(*configPath, lookupEnv)
+		logUnresolved(logger, cfg)
+		return once(ctx, cfg, logger, f.output, stdout)
+	default: // run
+		cfg, err := config.Load(path, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -134,12 +255,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 			return err
 		}
 		return runBounded(ctx, d.Run, cfg.Shutdown.Timeout.Duration)
-	case "demo":
-		return demo.Run(ctx, demo.Options{Stdout: stdout, Stderr: stderr, Logger: logger,
-			Duration: *demoFor, LookupEnv: lookupEnv, Version: version})
 	}
-	fmt.Fprint(stderr, usage)
-	return &exitError{code: 2, err: fmt.Errorf("unknown command %q", cmd)}
+}
+
+func isHelpFlag(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+
+// parseInterspersed parses flags before and after positional arguments
+// ("validate my.toml -log-level debug"), which flag.Parse alone stops at.
+// Everything after "--" is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if len(args) >= len(rest)+1 && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// configPath is the configuration file a command reads: its one argument
+// or -config, never both, and never a second argument silently ignored.
+func configPath(c command, fs *flag.FlagSet, flagValue string, positional []string) (string, error) {
+	switch {
+	case len(positional) > 1:
+		return "", usageError("%s takes one configuration file, got %d arguments: %q", c.name, len(positional), positional)
+	case len(positional) == 1 && flagSet(fs, "config"):
+		return "", usageError("%s: the configuration file is given twice (-config %s and %s): give it once", c.name, flagValue, positional[0])
+	case len(positional) == 1:
+		return positional[0], nil
+	}
+	return flagValue, nil
+}
+
+// help prints the usage of every command, or of the one named.
+func help(stdout io.Writer, positional []string) error {
+	switch len(positional) {
+	case 0:
+		usage(stdout)
+		return nil
+	case 1:
+		c, ok := lookupCommand(positional[0])
+		if !ok {
+			return usageError("help: unknown command %q", positional[0])
+		}
+		commandUsage(stdout, c)
+		return nil
+	}
+	return usageError("help takes one command, got %q", positional)
+}
+
+// logUnresolved says which notifier settings were left empty because
+// their ${VAR} is unset: fine for validate and once, which deliver
+// nothing; run would refuse the file.
+func logUnresolved(logger *slog.Logger, cfg *config.Config) {
+	if len(cfg.Unresolved) == 0 {
+		return
+	}
+	notes := make([]string, len(cfg.Unresolved))
+	for i, p := range cfg.Unresolved {
+		notes[i] = p.Error()
+	}
+	logger.Warn("notifier settings left unresolved (their notifiers are off here; run needs the variables set)", "unresolved", notes)
 }
 
 // runBounded runs the daemon and, once ctx is cancelled, gives it at most
@@ -161,43 +345,6 @@ func runBounded(ctx context.Context, run func(context.Context) error, timeout ti
 	case <-t.C:
 		return fmt.Errorf("shutdown did not finish within %s; unfinished work is left to SQS redelivery", timeout)
 	}
-}
-
-// once polls every cluster once and prints what it found.
-func once(ctx context.Context, cfg *config.Config, logger *slog.Logger, format string, stdout io.Writer) error {
-	if format != "text" && format != "json" {
-		return &exitError{code: 2, err: fmt.Errorf("-o must be text or json, not %q", format)}
-	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: logger, Version: version})
-	if err != nil {
-		return err
-	}
-	findings := d.Once(ctx)
-	if findings == nil {
-		findings = []monitor.Finding{}
-	}
-	if format == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(findings); err != nil {
-			return fmt.Errorf("write findings: %w", err)
-		}
-	} else {
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEVERITY\tKIND\tCLUSTER\tJOB\tVALUE\tLIMIT\tMESSAGE")
-		for _, f := range findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", f.Severity, f.Kind, f.Cluster, f.Job, f.Value, f.Limit, f.Message)
-		}
-		if err := tw.Flush(); err != nil {
-			return fmt.Errorf("write findings: %w", err)
-		}
-	}
-	for _, f := range findings {
-		if f.Severity == monitor.SeverityCritical {
-			return &exitError{code: 1}
-		}
-	}
-	return nil
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

@@ -62,9 +62,9 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	}
 	msg := errOut.String()
 	for _, want := range []string{
-		"bad.toml:2: slack.webhook_url", // unset variable, named
-		"UNSET_WEBHOOK",                 // ... by its name
-		"bad.toml:5: summary.schedule",  // robfig spec
+		"bad.toml:2: events.queue_url", // unset variable, named
+		"UNSET_QUEUE_URL",              // ... by its name
+		"bad.toml:5: summary.schedule", // robfig spec
 		"bad.toml:10: cluster[0].task_limit",
 		"bad.toml:13: cluster[0].poll_interval",
 		"bad.toml:14: cluster[0].bogus_key: unknown key",
@@ -107,7 +107,8 @@ func writeConfig(t *testing.T, body string) string {
 	return p
 }
 
-// once -o json prints the findings and exits 1 on a critical one.
+// once FILE -o json prints the findings, every one with every documented
+// key (job "" on cluster findings), and exits 1 on a critical one.
 func TestOnceJSON(t *testing.T) {
 	sim := inProcessAWS(t)
 	sim.CreateCluster("cron")
@@ -127,7 +128,7 @@ task_limit = 10
 max_concurrent = 3
 `)
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"once", "-config", cfg, "-o", "json"}, &out, &errOut, noEnv)
+	err := run(t.Context(), []string{"once", cfg, "-o", "json"}, &out, &errOut, noEnv)
 	if code := exitCode(err, &errOut); code != 1 {
 		t.Fatalf("exit code %d, want 1 for a critical finding; stderr:\n%s", code, errOut.String())
 	}
@@ -137,14 +138,14 @@ max_concurrent = 3
 	}
 	kinds := map[string]map[string]any{}
 	for _, f := range findings {
-		for _, key := range []string{"kind", "severity", "cluster", "value", "limit", "tasks", "message"} {
+		for _, key := range []string{"kind", "severity", "cluster", "job", "value", "limit", "tasks", "message"} {
 			if _, ok := f[key]; !ok {
 				t.Errorf("finding lacks %q: %v", key, f)
 			}
 		}
 		kinds[f["kind"].(string)] = f
 	}
-	if f := kinds["task_limit"]; f == nil || f["severity"] != "critical" || f["value"] != 10.0 || f["limit"] != 10.0 {
+	if f := kinds["task_limit"]; f == nil || f["severity"] != "critical" || f["value"] != 10.0 || f["limit"] != 10.0 || f["job"] != "" {
 		t.Errorf("task_limit finding = %v", f)
 	}
 	if f := kinds["duplicate_run"]; f == nil || f["job"] != "etl" || len(f["tasks"].([]any)) != 10 {
@@ -415,15 +416,15 @@ poll_interval = "1s"
 }
 
 // healthcheck asks the running daemon's /healthz: 0 while it runs, 1 once
-// it has stopped.
+// it has stopped. Both take the file as their argument.
 func TestHealthcheckCommand(t *testing.T) {
 	_, cfg := listeningDaemonConfig(t, nil, "")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()
+	go func() { done <- run(ctx, []string{"run", cfg}, io.Discard, io.Discard, noEnv) }()
 	check := func() int {
 		var out bytes.Buffer
-		return exitCode(run(t.Context(), []string{"healthcheck", "-config", cfg}, &out, &out, noEnv), &out)
+		return exitCode(run(t.Context(), []string{"healthcheck", cfg}, &out, &out, noEnv), &out)
 	}
 	testkit.Eventually(t, "healthy daemon", func() bool { return check() == 0 })
 	cancel()

@@ -62,6 +62,7 @@ type Daemon struct {
 	schedules     []*monitor.Schedules
 	eventClusters []monitor.EventCluster
 	events        *monitor.Events
+	queue         monitor.QueueAttributesAPI // the events queue, for Once's check
 	history       *monitor.History
 	incidents     *monitor.Incidents
 	backfills     []*monitor.Backfill
@@ -143,13 +144,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 }
 
 // Once polls every cluster once and returns the findings (every open
-// condition, as an Opened transition). Nothing is delivered.
+// condition, as an Opened transition), then the pre-flight checks
+// (monitor.KindCheck): each cluster's rule and schedule discovery, and,
+// with [events], whether the queue is reachable. Nothing is delivered.
 func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 	var out []monitor.Finding
 	now := d.o.Now()
 	for _, p := range d.pollers {
 		fs, _ := p.Poll(ctx, now)
 		out = append(out, fs...)
+	}
+	// After the polls: a task they saw may reveal a cluster's ARN.
+	for _, s := range d.schedules {
+		out = append(out, s.CheckDiscovery(ctx, now))
+	}
+	if d.queue != nil {
+		out = append(out, monitor.CheckQueue(ctx, d.queue, d.cfg.Events.QueueURL, now))
 	}
 	return out
 }
@@ -183,9 +193,9 @@ func (d *Daemon) startup(ctx context.Context) {
 	}
 	wg.Wait()
 	sort.Strings(problems)
-	attrs := append(d.startupAttrs(), "problems", problems)
+	attrs := d.startupAttrs()
 	if len(problems) > 0 {
-		d.log.Warn("ecs-cron-monitor started with problems", attrs...)
+		d.log.Warn("ecs-cron-monitor started with problems", append(attrs, "problems", problems)...)
 		return
 	}
 	d.log.Info("ecs-cron-monitor started", attrs...)

@@ -23,9 +23,11 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("events queue: %w", err)
 	}
+	queue := sqs.NewFromConfig(awsCfg)
+	d.queue = queue
 	d.events = monitor.NewEvents(monitor.EventsOptions{
 		Config:       cfg.Events,
-		SQS:          sqs.NewFromConfig(awsCfg),
+		SQS:          queue,
 		Clusters:     d.eventClusters,
 		State:        d.state,
 		Sink:         d.dispatcher,

@@ -6,7 +6,8 @@ import (
 )
 
 // The start-up line says what runs (clusters with their regions, which
-// notifiers) and never a secret.
+// notifiers), never a secret, and no empty "problems" (it was
+// "problems":null).
 func TestStartupLineNamesPartsNoSecrets(t *testing.T) {
 	e := newEnv(t)
 	e.sim.CreateCluster("cron")
@@ -17,6 +18,9 @@ func TestStartupLineNamesPartsNoSecrets(t *testing.T) {
 		if !strings.Contains(line, want) {
 			t.Errorf("start-up line lacks %s: %s", want, line)
 		}
+	}
+	if strings.Contains(line, `"problems"`) {
+		t.Errorf("a start without problems logs a problems attribute: %s", line)
 	}
 	if strings.Contains(line, "xoxb-test-token") {
 		t.Errorf("start-up line shows the Slack token: %s", line)

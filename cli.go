@@ -220,7 +220,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 			return &exitError{code: 2, err: err}
 		}
 		logUnresolved(logger, cfg)
-		fmt.Fprintf(stdout, "%s: ok (%s)\n", cfg.File, monitor.CountOf(len(cfg.Clusters), "cluster"))
+		fmt.Fprintf(stdout, "%s: ok (%s)\n", cfg.File, monitor.Plural(len(cfg.Clusters), "cluster"))
 		return nil
 	case "healthcheck", "status":
 		// They read health.listen only: they need no notifier secret.

@@ -27,6 +27,9 @@ task_limit = 10
   family = "ledger"
   schedule = "cron(0 4 * * ? *)"
   mention = "${LEDGER_ONCALL}"
+  [[cluster.job]]
+  family = "invoices"
+  schedule = "cron(30 4 * * ? *)"
 `
 
 // preflightSim is a cluster with one EventBridge rule and one Scheduler
@@ -94,8 +97,8 @@ func TestOncePreflightWithoutSecrets(t *testing.T) {
 	}
 	checks := checksOf(findingsJSON(t, stdout))
 	discovery, q := checks["cron"], checks[""]
-	if discovery == nil || discovery["severity"] != "info" || discovery["value"] != 3.0 || discovery["job"] != "" ||
-		!strings.Contains(discovery["message"].(string), "rule and schedule discovery for cron: 1 EventBridge rule, 1 Scheduler schedule, 1 schedule from config") {
+	if discovery == nil || discovery["severity"] != "info" || discovery["value"] != 4.0 || discovery["job"] != "" ||
+		!strings.Contains(discovery["message"].(string), "rule and schedule discovery for cron: 1 EventBridge rule, 1 Scheduler schedule, 2 schedules from config") {
 		t.Errorf("discovery check = %v", discovery)
 	}
 	if q == nil || q["severity"] != "info" || q["value"] != 2.0 ||
@@ -149,7 +152,7 @@ func TestOncePreflightFailures(t *testing.T) {
 	discovery, q := checks["cron"], checks[""]
 	if discovery == nil || discovery["severity"] != "critical" ||
 		!strings.Contains(discovery["message"].(string), "discovery for cron failed: ListRuleNamesByTarget: AccessDeniedException: not authorized") ||
-		!strings.Contains(discovery["message"].(string), "1 Scheduler schedule") {
+		!strings.Contains(discovery["message"].(string), "(found 0 EventBridge rules, 1 Scheduler schedule, 2 schedules from config)") {
 		t.Errorf("discovery check = %v", discovery)
 	}
 	if q == nil || q["severity"] != "critical" || !strings.Contains(q["message"].(string), "events queue no-such-queue is not reachable: GetQueueAttributes: ") {

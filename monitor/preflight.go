@@ -61,8 +61,8 @@ func (s *Schedules) CheckDiscovery(ctx context.Context, now time.Time) Finding {
 	}
 	f.Value = count[SourceRule] + count[SourceSchedule] + count[SourceConfig]
 	found := fmt.Sprintf("%s, %s, %s",
-		CountOf(count[SourceRule], "EventBridge rule"), CountOf(count[SourceSchedule], "Scheduler schedule"),
-		CountOf(count[SourceConfig], "schedule from config"))
+		Plural(count[SourceRule], "EventBridge rule"), Plural(count[SourceSchedule], "Scheduler schedule"),
+		Plural(count[SourceConfig], "schedule from config", "schedules from config"))
 	if err != nil {
 		f.Severity = SeverityCritical
 		f.Message = fmt.Sprintf("rule and schedule discovery for %s failed: %s (found %s)", c.Name, describeErrs(err), found)
@@ -89,12 +89,4 @@ func describeErrs(err error) string {
 		parts = append(parts, describeErr(e))
 	}
 	return strings.Join(parts, "; ")
-}
-
-// CountOf is "1 rule" or "3 rules": a count with its noun, singular for one.
-func CountOf(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

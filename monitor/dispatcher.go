@@ -70,6 +70,9 @@ type Dispatcher struct {
 	openDups   map[string]Finding // duplicate incidents open now, carried into the next window
 	openErrors map[string]Finding
 	storms     map[string]*storm
+	// lastNotes are the notes of the previous summary window, by cluster:
+	// the same note again is not news.
+	lastNotes map[string][]string
 }
 
 // NewDispatcher builds a Dispatcher; call Run to start delivering.
@@ -348,6 +351,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	for _, f := range d.openErrors {
 		old.add(f)
 	}
+	d.lastNotes = old.dropRepeatedNotes(d.lastNotes)
 	s := old.summary(now, d.o.History)
 	d.win = newWindow(now)
 	for _, f := range d.openDups {

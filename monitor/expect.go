@@ -88,14 +88,15 @@ func (s *Schedules) apply(now time.Time, arn string, found []ScheduledJob, keepO
 			delete(s.reported, name)
 		}
 	}
+	old := s.jobs
 	s.jobs = next
+	// A fact is noted when it changes, not at every refresh: a rule that
+	// stays disabled is news once (carry keeps the same *expected while
+	// nothing changed). A schedule that cannot be evaluated was noted by
+	// carry, once per problem.
 	for _, name := range sortedKeys(next) {
-		e := next[name]
-		switch {
-		case !e.job.Enabled:
+		if e := next[name]; !e.job.Enabled && old[name] != e {
 			s.noteLocked(fmt.Sprintf("%s: %s %s is DISABLED; no missed-run check", name, e.job.Source, e.job.Expression))
-		case e.sched == nil:
-			s.noteLocked(fmt.Sprintf("%s: schedule %s cannot be evaluated; missed-run check OFF", name, e.job.Expression))
 		}
 	}
 }

@@ -106,6 +106,21 @@ func (w *window) add(f Finding) {
 	}
 }
 
+// dropRepeatedNotes removes the notes that the previous window had too: a
+// fact that did not change since the last summary is not news. It returns
+// this window's notes as they were noted, for the next window to compare.
+func (w *window) dropRepeatedNotes(prev map[string][]string) map[string][]string {
+	noted := map[string][]string{}
+	for name, c := range w.clusters {
+		if len(c.notes) == 0 {
+			continue
+		}
+		noted[name] = c.notes
+		c.notes = slices.DeleteFunc(slices.Clone(c.notes), func(n string) bool { return slices.Contains(prev[name], n) })
+	}
+	return noted
+}
+
 // addRun counts a finished run. A stopped run's duration says when
 // someone stopped it, not how long the job takes: it stays out of the
 // percentiles.

@@ -19,6 +19,9 @@ type DispatcherOptions struct {
 	Metrics  Metrics
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// After waits on the same clock as Now (default time.After): the
+	// retries of an undelivered alert are timed by it.
+	After func(time.Duration) <-chan time.Time
 	// SummarySchedule is a robfig/cron spec ("@every 15m"); empty: no
 	// periodic summary (FlushSummary can still be called).
 	SummarySchedule string
@@ -26,8 +29,9 @@ type DispatcherOptions struct {
 	// RollupInterval is how often an open storm roll-up is posted or
 	// updated. Required ([events] rollup_interval).
 	RollupInterval time.Duration
-	// DeliveryTimeout bounds one alert's delivery, retries included.
-	// Default 2m.
+	// DeliveryTimeout bounds one attempt to deliver an alert, the
+	// notifier's own retries included; an immediate alert that fails is
+	// tried again later (see outbox.go). Default 2m.
 	DeliveryTimeout time.Duration
 	// DrainTimeout bounds the work done after ctx is cancelled: queued
 	// alerts, the last roll-ups and the partial summary. Required (a share
@@ -86,6 +90,9 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	if o.DeliveryTimeout <= 0 {
 		o.DeliveryTimeout = 2 * time.Minute
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 1024
 	}
@@ -120,7 +127,7 @@ func immediate(f Finding) bool {
 
 // Handle records a transition for the summary and queues it for delivery
 // when it is immediate. It never blocks: when the queue is full the alert
-// is dropped, logged and counted.
+// is dropped, logged, counted and named in the next summary.
 func (d *Dispatcher) Handle(f Finding) {
 	d.logFinding(f)
 	d.mu.Lock()
@@ -143,8 +150,7 @@ func (d *Dispatcher) Handle(f Finding) {
 	select {
 	case d.queue <- f:
 	default:
-		d.o.Metrics.Count("alerts.dropped", 1, []string{"kind:" + string(f.Kind)})
-		d.log.Error("alert queue full; alert dropped", "kind", f.Kind, "cluster", f.Cluster, "job", f.Job)
+		d.drop(f, "queue full", nil)
 	}
 }
 
@@ -229,13 +235,20 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.o.RollupInterval)
 	defer tick.Stop()
 	d.beat()
+	var box outbox
 loop:
 	for {
 		select {
 		case <-ctx.Done():
 			break loop
 		case f := <-d.queue:
-			d.deliver(ctx, f)
+			box.pending = append(box.pending, f)
+			if box.retry == nil {
+				d.sendPending(ctx, &box)
+			}
+		case <-box.retry:
+			box.retry = nil
+			d.sendPending(ctx, &box)
 		case <-tick.C:
 			d.FlushStorms(ctx, d.o.Now(), false)
 		case <-d.kick:
@@ -251,12 +264,13 @@ loop:
 	for {
 		select {
 		case f := <-d.queue:
-			d.deliver(drain, f)
+			box.pending = append(box.pending, f)
 			continue
 		default:
 		}
 		break
 	}
+	d.sendLast(drain, &box)
 	d.FlushStorms(drain, d.o.Now(), true)
 	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
 		d.log.Error("final summary not delivered", "err", err)
@@ -303,15 +317,6 @@ func (d *Dispatcher) attempt(work func()) {
 	wg.Wait()
 }
 
-// deliver sends one queued alert, bounded by DeliveryTimeout.
-func (d *Dispatcher) deliver(ctx context.Context, f Finding) {
-	d.attempt(func() {
-		ctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
-		defer cancel()
-		_ = d.notify(ctx, f, Receipt{})
-	})
-}
-
 // notify calls the notifier and counts the outcome.
 func (d *Dispatcher) notify(ctx context.Context, f Finding, update Receipt) error {
 	if d.o.Notifier == nil {
@@ -329,7 +334,10 @@ func (d *Dispatcher) notifyReceipt(ctx context.Context, f Finding, update Receip
 	r, err := d.o.Notifier.Notify(ctx, f, update)
 	if err != nil {
 		d.o.Metrics.Count("alerts.failed", 1, tags)
-		if !errors.Is(err, context.Canceled) {
+		if reason, ok := Permanent(err); ok {
+			// Logged once, by drop, which every caller calls for it.
+			d.o.Metrics.Count("alerts.rejected", 1, append(tags, "reason:"+reason))
+		} else if !errors.Is(err, context.Canceled) {
 			d.log.Error("alert not delivered", "kind", f.Kind, "cluster", f.Cluster, "job", f.Job, "err", err)
 		}
 		return r, fmt.Errorf("deliver %s alert: %w", f.Kind, err)

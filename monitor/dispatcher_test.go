@@ -22,6 +22,7 @@ type captureNotifier struct {
 	updates   []Receipt
 	summaries []Summary
 	fail      bool
+	notifyErr error // if set, Notify (only) fails with it
 	seq       int
 }
 
@@ -30,6 +31,9 @@ func (c *captureNotifier) Notify(_ context.Context, f Finding, update Receipt) (
 	defer c.mu.Unlock()
 	if c.fail {
 		return Receipt{}, errors.New("slack down")
+	}
+	if c.notifyErr != nil {
+		return Receipt{}, c.notifyErr
 	}
 	c.alerts = append(c.alerts, f)
 	c.updates = append(c.updates, update)
@@ -48,6 +52,12 @@ func (c *captureNotifier) Summarize(_ context.Context, s Summary) error {
 	}
 	c.summaries = append(c.summaries, s)
 	return nil
+}
+
+func (c *captureNotifier) setNotifyErr(err error) {
+	c.mu.Lock()
+	c.notifyErr = err
+	c.mu.Unlock()
 }
 
 func (c *captureNotifier) setFail(v bool) {

@@ -27,7 +27,9 @@ type SQSAPI interface {
 type FailureSink interface {
 	// DeliverFailure blocks until the failure was accepted by the notifier,
 	// or folded into a roll-up that was; an error means "not delivered,
-	// retry later", and the SQS message is kept for redelivery.
+	// retry later", and the SQS message is kept for redelivery, unless it
+	// is a *PermanentError: then no retry can help and the message is
+	// deleted.
 	DeliverFailure(ctx context.Context, f Finding) error
 	// RecordRun counts a finished run for the summary.
 	RecordRun(cluster, job string, result RunResult, duration time.Duration, stoppedAt time.Time)
@@ -107,6 +109,7 @@ type Outcome string
 // OutcomeAbandoned leave the message on the queue.
 const (
 	OutcomeAlerted   Outcome = "alerted"   // failure delivered; deleted
+	OutcomeRejected  Outcome = "rejected"  // failure alert refused for good by the notifier; deleted
 	OutcomeSuccess   Outcome = "success"   // successful run recorded; deleted
 	OutcomeUserStop  Outcome = "user_stop" // stopped by a person, not a failure; deleted
 	OutcomeHeld      Outcome = "held"      // failure below alert_after_failures: recorded, not alerted; deleted

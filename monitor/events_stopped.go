@@ -69,6 +69,15 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	stopHeartbeat := e.keepHidden(ctx, m)
 	err := e.o.Sink.DeliverFailure(ctx, *finding)
 	stopHeartbeat()
+	outcome := OutcomeAlerted
+	if reason, ok := Permanent(err); ok {
+		// No retry can deliver it: redelivering the event would only be
+		// refused again, up to the dead-letter queue. The dispatcher has
+		// logged, counted and noted it for the summary; the run is still
+		// counted as failed.
+		log.Debug("failure alert refused for good; event deleted", "job", job.Name, "reason", reason)
+		outcome, err = OutcomeRejected, nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			log.Warn("shutdown before the failure alert was delivered; the event will reappear", "err", err)
@@ -82,7 +91,7 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	}
 	e.o.Sink.RecordRun(cl.Name, job.Name, RunFailed, dur, t.StoppedAt)
 	e.countFailure(jobTags, f, dur)
-	return OutcomeAlerted
+	return outcome
 }
 
 func (e *Events) countFailure(jobTags []string, f *Failure, dur time.Duration) {

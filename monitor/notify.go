@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -9,7 +10,9 @@ import (
 // Notifier delivers findings and summaries to people (Slack, a terminal, the
 // log). Implementations handle their own transport retries (429 Retry-After,
 // 5xx backoff) within ctx and return an error only when they gave up, so the
-// caller can decide whether the work may be acknowledged.
+// caller can decide whether the work may be acknowledged. An error no retry
+// can help (a channel that does not exist, a revoked token, a message the
+// service refuses) is a *PermanentError, so the caller stops retrying.
 type Notifier interface {
 	// Notify delivers one alert. When update is non-zero and the transport
 	// can edit messages, the earlier message is replaced instead of posting
@@ -17,6 +20,28 @@ type Notifier interface {
 	Notify(ctx context.Context, f Finding, update Receipt) (Receipt, error)
 	// Summarize delivers a summary window.
 	Summarize(ctx context.Context, s Summary) error
+}
+
+// PermanentError is a delivery failure that repeating cannot help: the
+// service answered no for good. Reason is the service's word for it
+// ("channel_not_found", "invalid_auth", "http 404"), fit for a log
+// attribute and a metric tag; Err says what was attempted.
+type PermanentError struct {
+	Reason string
+	Err    error
+}
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent reports whether err, or an error it wraps, is a
+// *PermanentError, and its reason.
+func Permanent(err error) (reason string, ok bool) {
+	var pe *PermanentError
+	if errors.As(err, &pe) {
+		return pe.Reason, true
+	}
+	return "", false
 }
 
 // Receipt identifies a delivered message so it can be edited later.

@@ -67,7 +67,11 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 		}
 		if threshold <= 0 || len(st.recent) <= threshold {
 			d.mu.Unlock()
-			return d.notify(ctx, f, Receipt{})
+			err := d.notify(ctx, f, Receipt{})
+			if reason, ok := Permanent(err); ok {
+				d.drop(f, reason, err)
+			}
+			return err
 		}
 		// The roll-up counts the whole burst, the failures already alerted
 		// one by one included, so its number is the job's total since First
@@ -183,8 +187,11 @@ func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool)
 		})
 		d.mu.Lock()
 		st := d.storms[w.key]
+		_, permanent := Permanent(err)
 		if err != nil {
-			if st != nil {
+			// A roll-up refused for good is not posted again until a new
+			// failure changes it.
+			if st != nil && !permanent {
 				st.dirty = true
 			}
 		} else if st != nil {
@@ -196,6 +203,9 @@ func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool)
 			}
 		}
 		d.mu.Unlock()
+		if reason, ok := Permanent(err); ok {
+			d.drop(w.f, reason, err)
+		}
 		for _, ch := range w.waiters {
 			if err != nil {
 				ch <- fmt.Errorf("%w: %w", errRollupNotDelivered, err)

@@ -15,7 +15,7 @@ type Summary struct {
 // someone stopped is).
 func (s Summary) Empty() bool {
 	for _, c := range s.Clusters {
-		if len(c.Errors) > 0 || len(c.Notes) > 0 || c.LimitIncidents > 0 {
+		if len(c.Errors) > 0 || len(c.Notes) > 0 || len(c.Undelivered) > 0 || c.LimitIncidents > 0 {
 			return false
 		}
 		for _, j := range c.Jobs {
@@ -42,6 +42,19 @@ type ClusterSummary struct {
 	// Notes are one-line facts worth a reader's attention (a disabled rule,
 	// an expression that cannot be evaluated).
 	Notes []string `json:"notes,omitempty"`
+	// Undelivered are the alerts of the window that never reached anyone:
+	// refused for good by the notifier, or still failing when the daemon
+	// stopped.
+	Undelivered []UndeliveredAlert `json:"undelivered,omitempty"`
+}
+
+// UndeliveredAlert names an alert that was given up on, and why.
+type UndeliveredAlert struct {
+	Kind    Kind      `json:"kind"`
+	Job     string    `json:"job,omitempty"`
+	At      time.Time `json:"at"`
+	Message string    `json:"message"`
+	Reason  string    `json:"reason"`
 }
 
 // ErrorSummary is one monitor_error incident seen in the window.

@@ -21,6 +21,7 @@ type clusterWindow struct {
 	errors         map[string]*ErrorSummary // incident key -> summary
 	jobs           map[string]*jobWindow
 	notes          []string
+	undelivered    []UndeliveredAlert
 }
 
 type jobWindow struct {
@@ -121,6 +122,12 @@ func (w *window) dropRepeatedNotes(prev map[string][]string) map[string][]string
 	return noted
 }
 
+// addUndelivered names an alert given up on.
+func (w *window) addUndelivered(f Finding, reason string, at time.Time) {
+	c := w.cluster(f.Cluster, f.Region)
+	c.undelivered = append(c.undelivered, UndeliveredAlert{Kind: f.Kind, Job: f.Job, At: at, Message: f.Message, Reason: reason})
+}
+
 // addRun counts a finished run. A stopped run's duration says when
 // someone stopped it, not how long the job takes: it stays out of the
 // percentiles.
@@ -153,7 +160,7 @@ func (w *window) summary(to time.Time, hist HistoryReader) Summary {
 	for _, n := range names {
 		c := w.clusters[n]
 		cs := ClusterSummary{Cluster: n, Region: c.region, Polled: c.polled, PeakTasks: c.peak, TaskLimit: c.limit,
-			LimitIncidents: c.limitIncidents, Notes: slices.Clone(c.notes)}
+			LimitIncidents: c.limitIncidents, Notes: slices.Clone(c.notes), Undelivered: slices.Clone(c.undelivered)}
 		for _, e := range c.errors {
 			cs.Errors = append(cs.Errors, *e)
 		}

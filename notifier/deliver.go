@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
 // Backoff bounds for 5xx and transport errors.
@@ -54,6 +56,23 @@ func retryable(err error) (retry bool, wait time.Duration) {
 	return false, 0
 }
 
+// refusal names Slack's answer when it refused a request for good: the
+// Web API's error code (channel_not_found, not_in_channel, invalid_auth,
+// invalid_blocks...), or the HTTP status of a webhook's 4xx (slack-go does
+// not keep a webhook's response body). Any other error is not known to be
+// permanent, so it is not reported as such.
+func refusal(err error) (reason string, ok bool) {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err != "" {
+		return se.Err, true
+	}
+	var sc slack.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 {
+		return fmt.Sprintf("http_%d", sc.Code), true
+	}
+	return "", false
+}
+
 // deliver runs send until it succeeds, fails for good, runs out of
 // attempts or ctx ends. It paces posts per channel key first, so bursts
 // stay under Slack's one message per second per channel.
@@ -78,7 +97,12 @@ func (s *Slack) deliver(ctx context.Context, key, action string, send func(conte
 		}
 		retry, wait := retryable(err)
 		if !retry {
-			return fmt.Errorf("%s: not retryable: %w", action, err)
+			err = fmt.Errorf("%s: not retryable: %w", action, err)
+			if reason, ok := refusal(err); ok {
+				// Slack said no for good: the caller must not try again.
+				return &monitor.PermanentError{Reason: reason, Err: err}
+			}
+			return err
 		}
 		if attempt >= s.maxAttempts {
 			return fmt.Errorf("%s: giving up after %d attempts: %w", action, attempt, err)

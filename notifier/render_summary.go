@@ -47,20 +47,23 @@ func SummaryBlocks(s monitor.Summary, st Style) (fallbackText string, blocks []s
 		for _, n := range c.Notes {
 			lines = append(lines, ":memo: "+escapeMrkdwn(n))
 		}
+		for _, u := range c.Undelivered {
+			lines = append(lines, ":no_bell: "+escapeMrkdwn(undeliveredLine(u, st)))
+		}
 		for _, chunk := range chunkLines(lines, maxSectionText) {
 			blocks = append(blocks, mrkdwnSection(chunk))
 		}
 	}
 
 	color = colorOK
-	if t.failures > 0 || t.duplicates > 0 || t.errors > 0 || t.missed > 0 || t.overruns > 0 || t.limitIncidents > 0 {
+	if t.failures > 0 || t.duplicates > 0 || t.errors > 0 || t.missed > 0 || t.overruns > 0 || t.limitIncidents > 0 || t.undelivered > 0 {
 		color = colorWarning
 	}
 	return escapeMrkdwn("ECS cron summary " + window + ": " + t.String()), capBlocks(blocks), color
 }
 
 type totals struct {
-	clusters, runs, failures, missed, overruns, duplicates, errors, limitIncidents int
+	clusters, runs, failures, missed, overruns, duplicates, errors, limitIncidents, undelivered int
 }
 
 func summaryTotals(s monitor.Summary) totals {
@@ -68,6 +71,7 @@ func summaryTotals(s monitor.Summary) totals {
 	for _, c := range s.Clusters {
 		t.errors += len(c.Errors)
 		t.limitIncidents += c.LimitIncidents
+		t.undelivered += len(c.Undelivered)
 		for _, j := range c.Jobs {
 			t.runs += j.Runs
 			t.failures += j.Failures
@@ -92,6 +96,7 @@ func (t totals) String() string {
 		{t.duplicates, "duplicate incident", "duplicate incidents"},
 		{t.limitIncidents, "task limit incident", "task limit incidents"},
 		{t.errors, "monitor error", "monitor errors"},
+		{t.undelivered, "undelivered alert", "undelivered alerts"},
 	} {
 		if p.n > 0 {
 			parts = append(parts, monitor.Plural(p.n, p.one, p.other))
@@ -206,4 +211,14 @@ func chunkLines(lines []string, max int) []string {
 		out = append(out, strings.Join(cur, "\n"))
 	}
 	return out
+}
+
+// undeliveredLine names an alert that never reached anyone, plain text
+// (callers escape it for their medium).
+func undeliveredLine(u monitor.UndeliveredAlert, st Style) string {
+	what := string(u.Kind)
+	if u.Job != "" {
+		what += " " + u.Job
+	}
+	return fmt.Sprintf("alert not delivered (%s, %s): %s: %s", u.Reason, st.time(u.At), what, u.Message)
 }

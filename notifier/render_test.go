@@ -317,3 +317,29 @@ func TestSummaryNamesStoppedRuns(t *testing.T) {
 		t.Errorf("terminal summary:\n%s", b.String())
 	}
 }
+
+// An alert given up on is named in the summary, escaped, and makes a
+// summary that has nothing else worth saying still a warning.
+func TestSummaryNamesUndeliveredAlerts(t *testing.T) {
+	at := time.Date(2026, 11, 22, 3, 4, 5, 0, time.UTC)
+	s := monitor.Summary{From: at.Add(-15 * time.Minute), To: at, Clusters: []monitor.ClusterSummary{{
+		Cluster: "cron", Undelivered: []monitor.UndeliveredAlert{{Kind: monitor.KindMissedRun, Job: "<!channel>", At: at,
+			Message: "missed run", Reason: "channel_not_found"}}}}}
+	if s.Empty() {
+		t.Fatal("a summary naming an undelivered alert is not empty")
+	}
+	_, blocks, color := SummaryBlocks(s, Style{})
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	for _, want := range []string{"alert not delivered (channel_not_found", `missed_run \u0026lt;!channel\u0026gt;: missed run`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary does not contain %q:\n%s", want, text)
+		}
+	}
+	if color != colorWarning {
+		t.Errorf("color %q, want warning", color)
+	}
+}

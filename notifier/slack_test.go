@@ -216,15 +216,25 @@ func TestBackoffIsCappedAndGivesUp(t *testing.T) {
 	}
 }
 
+// Errors no retry can help come back as *monitor.PermanentError with
+// Slack's reason, after one request, so the caller stops retrying too.
 func TestClientErrorsAreNotRetried(t *testing.T) {
+	okFalse := func(code string) reply {
+		return reply{status: 200, header: map[string]string{"Content-Type": "application/json"},
+			body: `{"ok":false,"error":"` + code + `"}`}
+	}
 	cases := map[string]struct {
-		cfg   func(*fakeSlack) config.Slack
-		reply reply
+		cfg    func(*fakeSlack) config.Slack
+		reply  reply
+		reason string
 	}{
-		"webhook 400 invalid_blocks": {webhookCfg, reply{status: 400, body: "invalid_blocks"}},
-		"webhook 404 no_service":     {webhookCfg, reply{status: 404, body: "no_service"}},
-		"bot ok=false invalid_blocks": {botCfg, reply{status: 200, header: map[string]string{"Content-Type": "application/json"},
-			body: `{"ok":false,"error":"invalid_blocks"}`}},
+		"webhook 400 invalid_blocks":  {webhookCfg, reply{status: 400, body: "invalid_blocks"}, "http_400"},
+		"webhook 404 no_service":      {webhookCfg, reply{status: 404, body: "no_service"}, "http_404"},
+		"bot ok=false invalid_blocks": {botCfg, okFalse("invalid_blocks"), "invalid_blocks"},
+		"bot channel_not_found":       {botCfg, okFalse("channel_not_found"), "channel_not_found"},
+		"bot not_in_channel":          {botCfg, okFalse("not_in_channel"), "not_in_channel"},
+		"bot invalid_auth":            {botCfg, okFalse("invalid_auth"), "invalid_auth"},
+		"bot token_revoked":           {botCfg, okFalse("token_revoked"), "token_revoked"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -235,6 +245,9 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "not retryable") {
 				t.Fatalf("err %v, want a not-retryable error", err)
 			}
+			if reason, ok := monitor.Permanent(err); !ok || reason != c.reason {
+				t.Errorf("Permanent(%v) = %q, %v; want %q, true", err, reason, ok, c.reason)
+			}
 			if n := len(fake.requests()); n != 1 {
 				t.Errorf("%d requests, want 1", n)
 			}
@@ -242,6 +255,22 @@ func TestClientErrorsAreNotRetried(t *testing.T) {
 				t.Errorf("slept %v before giving up on a client error", s)
 			}
 		})
+	}
+}
+
+// Giving up on errors a retry could help is not permanent: the caller
+// may try again later.
+func TestGivingUpIsNotPermanent(t *testing.T) {
+	for _, status := range []int{500, 503} {
+		fake := newFakeSlack(t, reply{status: status}, reply{status: status})
+		s := newTestSlack(t, botCfg(fake), newFakeClock(), SlackOptions{MaxAttempts: 2})
+		_, err := s.Notify(context.Background(), sampleFinding(), monitor.Receipt{})
+		if err == nil {
+			t.Fatalf("%d: no error", status)
+		}
+		if reason, ok := monitor.Permanent(err); ok {
+			t.Errorf("%d: permanent (%q); a 5xx may pass later", status, reason)
+		}
 	}
 }
 

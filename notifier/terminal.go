@@ -149,6 +149,9 @@ func SummaryText(s monitor.Summary, st Style) string {
 		for _, n := range c.Notes {
 			b.WriteString(clean("    note: "+n) + "\n")
 		}
+		for _, u := range c.Undelivered {
+			b.WriteString(clean("    "+undeliveredLine(u, st)) + "\n")
+		}
 	}
 	b.WriteString("\n")
 	return b.String()

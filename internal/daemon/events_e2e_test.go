@@ -260,3 +260,38 @@ func TestE2EStormCollapses(t *testing.T) {
 		t.Errorf("summary should count all 200 failures: %+v", summaries)
 	}
 }
+
+// A job routed to a channel Slack does not know: the refusal is permanent,
+// so the event is deleted after one delivery (not received again until
+// the dead-letter queue), logged once with Slack's reason, counted, and
+// named in the summary.
+func TestE2EPermanentSlackErrorDeletesEvent(t *testing.T) {
+	e, q := eventsEnv(t)
+	e.slack.Refuse("#gone", "channel_not_found")
+	e.eventsConfig(q, `poll_interval = "1h"`, `poll_interval = "1h"
+[[cluster.job]]
+family = "billing-batch"
+slack_channel = "#gone"`)
+	e.sim.SendRaw(q, sample(t, "stopped-essential-exit1.json"))
+	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
+	eventually(t, "refusal counted", func() bool {
+		return e.statsd.Has("ecs_cron.alerts.rejected:1|c", "kind:failed_task", "reason:channel_not_found")
+	})
+	if r := e.sim.Calls("sqs:DeleteMessage"); r != 1 {
+		t.Errorf("DeleteMessage calls = %d, want 1", r)
+	}
+	if len(e.sim.Messages("events-dlq")) != 0 {
+		t.Errorf("the event went to the dead-letter queue")
+	}
+	if _, _, req := e.slack.Snapshot(); req != 1 {
+		t.Errorf("Slack requests = %d, want 1: a permanent error is not retried", req)
+	}
+	if n := len(e.logs.logged("channel_not_found")); n != 1 {
+		t.Errorf("%d log lines for the refusal, want 1", n)
+	}
+	e.stop()
+	if n := e.slack.PostsContaining("alert not delivered (channel_not_found"); n != 1 {
+		posts, _, _ := e.slack.Snapshot()
+		t.Errorf("the summary does not name the refused alert (%d posts): %+v", len(posts), posts)
+	}
+}

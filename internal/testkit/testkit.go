@@ -27,6 +27,12 @@ type SlackServer struct {
 	// a status code (429 carries Retry-After: 1).
 	Script []int
 	down   bool // answer 503 to everything
+	// refuse maps a channel to the Web API error posts to it get
+	// (ok=false, HTTP 200, as Slack answers channel_not_found).
+	refuse map[string]string
+	// hooks are incoming-webhook paths; a post to one is recorded with
+	// the path as its channel.
+	hooks map[string]bool
 }
 
 type SlackMessage struct {
@@ -64,6 +70,11 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"ok":false,"error":"ratelimited"}`))
 		return
 	}
+	if code := s.refuse[r.FormValue("channel")]; code != "" {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"ok":false,"error":%q}`, code)
+		return
+	}
 	m := SlackMessage{At: time.Now(), Channel: r.FormValue("channel"), Text: r.FormValue("text"), Attachments: r.FormValue("attachments")}
 	switch {
 	case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
@@ -81,6 +92,17 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *SlackServer) SetDown(v bool) { s.mu.Lock(); s.down = v; s.mu.Unlock() }
+
+// Refuse makes every post to channel fail with the Web API error code
+// ("channel_not_found", "not_in_channel").
+func (s *SlackServer) Refuse(channel, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refuse == nil {
+		s.refuse = map[string]string{}
+	}
+	s.refuse[channel] = code
+}
 
 func (s *SlackServer) Snapshot() (posts, updates []SlackMessage, requests int) {
 	s.mu.Lock()
@@ -168,10 +190,38 @@ func EventuallyWithin(t testing.TB, d time.Duration, what string, cond func() bo
 }
 
 // Clock is a settable clock for tests, safe to read from the goroutines of
-// the code under test (servers, loops).
+// the code under test (servers, loops). Its After channels fire when Add
+// moves the clock to or past their time, never by themselves.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	t       time.Time
+	waiters []clockWaiter
+}
+
+type clockWaiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+// After is time.After on the clock's time.
+func (c *Clock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.t
+		return ch
+	}
+	c.waiters = append(c.waiters, clockWaiter{at: c.t.Add(d), ch: ch})
+	return ch
+}
+
+// Waiters counts the After channels not fired yet, so a test can wait for
+// the code under test to start waiting before it moves the clock.
+func (c *Clock) Waiters() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.waiters)
 }
 
 // NewClock returns a Clock reading t.
@@ -189,5 +239,14 @@ func (c *Clock) Add(d time.Duration) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.t) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.t
+	}
+	c.waiters = kept
 	return c.t
 }

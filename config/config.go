@@ -129,7 +129,11 @@ type Job struct {
 	// holds the cluster's max_concurrent (nil only in a Job built by hand).
 	MaxConcurrent *int   `toml:"max_concurrent"`
 	SlackChannel  string `toml:"slack_channel"`
-	Mention       string `toml:"mention"`
+	// SlackWebhookURL posts this job's alerts through its own incoming
+	// webhook (a secret, like slack.webhook_url), whatever the global
+	// transport; summaries still go to the global one.
+	SlackWebhookURL Secret `toml:"slack_webhook_url"`
+	Mention         string `toml:"mention"`
 	// StormThreshold and StormWindow are resolved when the file is loaded:
 	// when absent they hold the [events] values, so consumers read them as is.
 	StormThreshold  int      `toml:"storm_threshold"`

@@ -107,6 +107,9 @@ name = "cron"
 region = "us-east-1"
 poll_interval = "${POLL}"
 role_arn = "${TOKEN}"
+[[cluster.job]]
+family = "a"
+slack_webhook_url = "${HOOK}"
 `, env{"HOOK": hook, "TOKEN": token, "POLL": poll})
 	assertProblems(t, err, "test.toml",
 		want{1, "slack.channel", "required with token"},
@@ -115,13 +118,19 @@ role_arn = "${TOKEN}"
 		want{4, "slack.api_url", "http:// or https://"},
 		want{8, "cluster[0].poll_interval", "not a valid duration (after ${VAR} expansion)"},
 		want{9, "cluster[0].role_arn", "IAM role ARN"},
+		want{12, "cluster[0].job[0].slack_webhook_url", "https://"},
 	)
 	assertNoLeak(t, err, "HOOKSECRET", "TOKENSECRET", "DURSECRET", "hooks.example.com")
 }
 
 func TestSecretsRedactedInConfig(t *testing.T) {
-	c := mustParse(t, "[slack]\nwebhook_url = \"${HOOK}\"\n"+cluster, env{"HOOK": "https://hooks.slack.com/services/T0/B0/ZZSECRET"})
-	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c.Slack), fmt.Sprintf("%#v", c.Slack)} {
+	c := mustParse(t, "[slack]\nwebhook_url = \"${HOOK}\"\n"+cluster+"[[cluster.job]]\nfamily = \"a\"\nslack_webhook_url = \"${JOB_HOOK}\"\n",
+		env{"HOOK": "https://hooks.slack.com/services/T0/B0/ZZSECRET", "JOB_HOOK": "https://hooks.slack.com/services/T0/B1/ZZSECRET"})
+	if c.Clusters[0].Jobs[0].SlackWebhookURL.Reveal() != "https://hooks.slack.com/services/T0/B1/ZZSECRET" {
+		t.Fatalf("job webhook not expanded")
+	}
+	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c.Slack), fmt.Sprintf("%#v", c.Slack),
+		fmt.Sprintf("%+v", c.Clusters[0].Jobs[0]), fmt.Sprintf("%#v", c.Clusters[0].Jobs[0])} {
 		if strings.Contains(s, "ZZSECRET") {
 			t.Errorf("formatted config leaks the webhook: %s", s)
 		}

@@ -244,8 +244,20 @@ func (v *validator) jobs(clusterKey string, cl Cluster) {
 		if job.MaxConcurrent != nil && *job.MaxConcurrent < 0 {
 			v.bad(key+".max_concurrent", "must be 0 (not checked) or more")
 		}
-		if job.SlackChannel != "" && webhook {
-			v.bad(key+".slack_channel", "needs slack.token: an incoming webhook cannot post to another channel")
+		switch {
+		case job.SlackChannel != "" && job.SlackWebhookURL != "":
+			v.bad(key+".slack_channel", "slack_channel and slack_webhook_url are mutually exclusive: an incoming webhook posts to its own channel")
+		case job.SlackChannel != "" && webhook:
+			v.bad(key+".slack_channel", "needs slack.token: an incoming webhook cannot post to another channel (give the job its own slack_webhook_url instead)")
+		}
+		whKey := key + ".slack_webhook_url"
+		switch {
+		case v.c.has(whKey) && job.SlackWebhookURL == "":
+			v.bad(whKey, "is empty; remove the key to use the global Slack settings")
+		case job.SlackWebhookURL != "" && !isWebhookURL(job.SlackWebhookURL.Reveal()):
+			v.bad(whKey, "must be an https:// URL (http:// only for 127.0.0.1 or localhost, in tests)")
+		case job.SlackWebhookURL != "" && !v.c.Slack.Enabled():
+			v.bad(whKey, "needs slack.webhook_url or slack.token: summaries and the other jobs' alerts go there")
 		}
 		if job.Mention != "" && !mentionPat.MatchString(job.Mention) {
 			v.bad(key+".mention", "must be Slack mentions such as <!here>, <!channel>, <!subteam^S0123>, <@U0123> or <#C0123>")

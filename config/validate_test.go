@@ -48,6 +48,10 @@ func TestValidation(t *testing.T) {
 		{"webhook and token", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\ntoken = \"xoxb-x\"\nchannel = \"C1\"\n" + cluster, nil, want{3, "slack.token", "mutually exclusive"}},
 		{"token without channel", "[slack]\ntoken = \"xoxb-x\"\n" + cluster, nil, want{1, "slack.channel", "required with token"}},
 		{"channel with webhook", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\nchannel = \"C1\"\n" + cluster, nil, want{3, "slack.channel", "no effect with webhook_url"}},
+		{"job webhook with slack_channel", "[slack]\ntoken = \"xoxb-x\"\nchannel = \"C1\"\n" + cluster + "[[cluster.job]]\nfamily = \"a\"\nslack_channel = \"C2\"\nslack_webhook_url = \"https://hooks.slack.com/services/T/B/x\"\n", nil, want{9, "cluster[0].job[0].slack_channel", "mutually exclusive"}},
+		{"job webhook not a URL", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n" + cluster + "[[cluster.job]]\nfamily = \"a\"\nslack_webhook_url = \"http://hooks.slack.com/services/T/B/x\"\n", nil, want{8, "cluster[0].job[0].slack_webhook_url", "https://"}},
+		{"job webhook empty from env", "[slack]\nwebhook_url = \"https://hooks.slack.com/x\"\n" + cluster + "[[cluster.job]]\nfamily = \"a\"\nslack_webhook_url = \"${JOB_HOOK}\"\n", env{"JOB_HOOK": ""}, want{8, "cluster[0].job[0].slack_webhook_url", "is empty"}},
+		{"job webhook without Slack", cluster + "[[cluster.job]]\nfamily = \"a\"\nslack_webhook_url = \"https://hooks.slack.com/services/T/B/x\"\n", nil, want{6, "cluster[0].job[0].slack_webhook_url", "needs slack.webhook_url or slack.token"}},
 		{"webhook http remote", "[slack]\nwebhook_url = \"http://hooks.slack.com/x\"\n" + cluster, nil, want{2, "slack.webhook_url", "https://"}},
 		{"webhook not a URL", "[slack]\nwebhook_url = \"hooks.slack.com/x\"\n" + cluster, nil, want{2, "slack.webhook_url", "https://"}},
 		{"webhook empty from env", "[slack]\nwebhook_url = \"${HOOK}\"\n" + cluster, env{"HOOK": ""}, want{2, "slack.webhook_url", "is empty; remove the key"}},
@@ -80,6 +84,8 @@ func TestValidation(t *testing.T) {
 func TestValidConfigs(t *testing.T) {
 	tests := []struct{ name, doc string }{
 		{"log only: neither Slack nor Datadog", cluster},
+		{"job webhook beside the global webhook", "[slack]\nwebhook_url = \"https://hooks.slack.com/services/T/B/a\"\n" + cluster + "[[cluster.job]]\nrule = \"r\"\nslack_webhook_url = \"https://hooks.slack.com/services/T/B/b\"\n"},
+		{"job webhook beside a token", "[slack]\ntoken = \"xoxb-1\"\nchannel = \"#ops\"\n" + cluster + "[[cluster.job]]\nrule = \"r\"\nslack_webhook_url = \"https://hooks.slack.com/services/T/B/b\"\n"},
 		{"token with channel", "[slack]\ntoken = \"xoxb-1\"\nchannel = \"#ops\"\n" + cluster + "[[cluster.job]]\nrule = \"r\"\nslack_channel = \"C2\"\n"},
 		{"webhook on localhost over http", "[slack]\nwebhook_url = \"http://127.0.0.1:4567/hook\"\n" + cluster},
 		{"datadog unix socket", "[datadog]\naddress = \"unix:///var/run/datadog/dsd.socket\"\n" + cluster},

@@ -3,7 +3,11 @@
 // knows nothing of Slack formatting; notifiers receive plain Finding values.
 package monitor
 
-import "time"
+import (
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+)
 
 // Kind says what a finding is about.
 type Kind string
@@ -147,8 +151,11 @@ type Rollup struct {
 	Final     bool        `json:"final"` // the storm window has closed
 }
 
-// Route is per-job routing taken from configuration.
+// Route is per-job routing taken from configuration: a channel (bot
+// token) or an incoming webhook of the job's own (a secret that prints
+// redacted), and mentions.
 type Route struct {
-	Channel string
-	Mention string
+	Channel    string
+	WebhookURL config.Secret
+	Mention    string
 }

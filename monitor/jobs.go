@@ -121,7 +121,7 @@ func (j *Jobs) ref(name string, job config.Job, configured bool) JobRef {
 		Name:            name,
 		Configured:      configured,
 		MaxConcurrent:   j.cluster.MaxConcurrent,
-		Route:           Route{Channel: job.SlackChannel, Mention: job.Mention},
+		Route:           Route{Channel: job.SlackChannel, WebhookURL: job.SlackWebhookURL, Mention: job.Mention},
 		StormThreshold:  j.events.StormThreshold,
 		StormWindow:     j.events.StormWindow.Duration,
 		IgnoreExitCodes: job.IgnoreExitCodes,

@@ -75,8 +75,9 @@ func refusal(err error) (reason string, ok bool) {
 
 // deliver runs send until it succeeds, fails for good, runs out of
 // attempts or ctx ends. It paces posts per channel key first, so bursts
-// stay under Slack's one message per second per channel.
-func (s *Slack) deliver(ctx context.Context, key, action string, send func(context.Context) error) error {
+// stay under Slack's one message per second per channel. Errors pass
+// through redact before they are logged or returned.
+func (s *Slack) deliver(ctx context.Context, key, action string, redact redactor, send func(context.Context) error) error {
 	if err := s.pace(ctx, key); err != nil {
 		return fmt.Errorf("%s: waiting for the channel's rate limit: %w", action, err)
 	}
@@ -90,7 +91,7 @@ func (s *Slack) deliver(ctx context.Context, key, action string, send func(conte
 			}
 			return nil
 		}
-		err = s.redact.redactError(err)
+		err = redact.redactError(err)
 		if ctx.Err() != nil {
 			// The caller gave up (shutdown); that is not Slack's failure.
 			return fmt.Errorf("%s: %w (last error: %w)", action, ctx.Err(), err)

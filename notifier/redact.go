@@ -3,6 +3,7 @@ package notifier
 import (
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -37,6 +38,12 @@ func newRedactor(webhookURL, token string) redactor {
 	}
 	add(token)
 	return r
+}
+
+// with returns a redactor that also hides another webhook URL (a job's
+// own), leaving r unchanged.
+func (r redactor) with(webhookURL string) redactor {
+	return redactor{secrets: append(slices.Clone(r.secrets), newRedactor(webhookURL, "").secrets...)}
 }
 
 // scrub replaces every secret in s.

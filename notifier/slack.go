@@ -184,11 +184,7 @@ func (m message) msgOptions() []slack.MsgOption {
 func (s *Slack) Notify(ctx context.Context, f monitor.Finding, update monitor.Receipt) (monitor.Receipt, error) {
 	fallback, blocks, color := AlertBlocks(f, s.style)
 	m := buildMessage(fallback, blocks, color, mention(f))
-	channel := s.channel
-	if f.Route.Channel != "" {
-		channel = f.Route.Channel
-	}
-	rcpt, err := s.send(ctx, m, channel, update)
+	rcpt, err := s.send(ctx, m, s.targetFor(f.Route), update)
 	if err != nil {
 		return monitor.Receipt{}, fmt.Errorf("notify %s %s (cluster %q, job %q): %w", f.Kind, f.Transition, f.Cluster, f.Job, err)
 	}
@@ -198,21 +194,50 @@ func (s *Slack) Notify(ctx context.Context, f monitor.Finding, update monitor.Re
 // Summarize posts a summary window to the default channel.
 func (s *Slack) Summarize(ctx context.Context, sum monitor.Summary) error {
 	fallback, blocks, color := SummaryBlocks(sum, s.style)
-	if _, err := s.send(ctx, buildMessage(fallback, blocks, color, ""), s.channel, monitor.Receipt{}); err != nil {
+	if _, err := s.send(ctx, buildMessage(fallback, blocks, color, ""), s.targetFor(monitor.Route{}), monitor.Receipt{}); err != nil {
 		return fmt.Errorf("post summary %s: %w", s.style.time(sum.To), err)
 	}
 	return nil
 }
 
-// send delivers m through the configured transport.
-func (s *Slack) send(ctx context.Context, m message, channel string, update monitor.Receipt) (monitor.Receipt, error) {
+// target is where one message goes: a channel, through the bot token, or
+// an incoming webhook (the global one or a job's own).
+type target struct {
+	channel string
+	webhook string // revealed; never logged (see redactor)
+}
+
+// targetFor resolves a route: a job's own webhook first, then the global
+// transport (the job's channel, or the default one, with a bot token).
+func (s *Slack) targetFor(r monitor.Route) target {
+	if u := r.WebhookURL.Reveal(); u != "" {
+		return target{webhook: u}
+	}
 	if s.api == nil {
+		return target{webhook: s.webhookURL}
+	}
+	if r.Channel != "" {
+		return target{channel: r.Channel}
+	}
+	return target{channel: s.channel}
+}
+
+// send delivers m to its target.
+func (s *Slack) send(ctx context.Context, m message, to target, update monitor.Receipt) (monitor.Receipt, error) {
+	if to.webhook != "" {
 		wm := m.webhookMessage()
-		err := s.deliver(ctx, webhookPaceKey, "post slack webhook", func(ctx context.Context) error {
-			return slack.PostWebhookCustomHTTPContext(ctx, s.webhookURL, s.httpClient, wm)
+		// Each webhook is a channel of its own, paced on its own; a job's
+		// webhook is a secret the global redactor does not know.
+		key, redact := webhookPaceKey, s.redact
+		if to.webhook != s.webhookURL {
+			key, redact = webhookPaceKey+to.webhook, s.redact.with(to.webhook)
+		}
+		err := s.deliver(ctx, key, "post slack webhook", redact, func(ctx context.Context) error {
+			return slack.PostWebhookCustomHTTPContext(ctx, to.webhook, s.httpClient, wm)
 		})
 		return monitor.Receipt{}, err
 	}
+	channel := to.channel
 	if update != (monitor.Receipt{}) {
 		rcpt, err := s.update(ctx, m, update)
 		if err == nil || !editImpossible(err) {
@@ -223,7 +248,7 @@ func (s *Slack) send(ctx context.Context, m message, channel string, update moni
 		s.log.Info("slack message cannot be edited, posting a new one", "channel", update.Channel, "err", err)
 	}
 	var rcpt monitor.Receipt
-	err := s.deliver(ctx, channel, "post slack message", func(ctx context.Context) error {
+	err := s.deliver(ctx, channel, "post slack message", s.redact, func(ctx context.Context) error {
 		ch, ts, err := s.api.PostMessageContext(ctx, channel, m.msgOptions()...)
 		rcpt = monitor.Receipt{Channel: ch, TS: ts}
 		return err
@@ -237,7 +262,7 @@ func (s *Slack) send(ctx context.Context, m message, channel string, update moni
 // update edits an earlier message in place.
 func (s *Slack) update(ctx context.Context, m message, old monitor.Receipt) (monitor.Receipt, error) {
 	var rcpt monitor.Receipt
-	err := s.deliver(ctx, old.Channel, "update slack message", func(ctx context.Context) error {
+	err := s.deliver(ctx, old.Channel, "update slack message", s.redact, func(ctx context.Context) error {
 		ch, ts, _, err := s.api.UpdateMessageContext(ctx, old.Channel, old.TS, m.msgOptions()...)
 		rcpt = monitor.Receipt{Channel: ch, TS: ts}
 		return err

@@ -379,6 +379,28 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 		assertNoSecret(t, err, logs.String(), fake.webhookURL(), webhookPath)
 	})
+	t.Run("job webhook connection refused", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		_ = l.Close()
+		hook := "http://" + addr + "/services/T000/B999/j0bW3bhookSECRET"
+		fake := newFakeSlack(t)
+		var logs logCapture
+		s := newTestSlack(t, botCfg(fake), newFakeClock(), SlackOptions{Logger: logs.logger(), MaxAttempts: 2})
+		f := sampleFinding()
+		f.Route.WebhookURL = config.Secret(hook)
+		_, err = s.Notify(context.Background(), f, monitor.Receipt{})
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		if len(fake.requests()) != 0 {
+			t.Errorf("a job with its own webhook was posted through the bot token")
+		}
+		assertNoSecret(t, err, logs.String(), hook, "/services/T000/B999/j0bW3bhookSECRET")
+	})
 	t.Run("bot token with server errors", func(t *testing.T) {
 		fake := newFakeSlack(t, reply{status: 500}, reply{status: 500})
 		var logs logCapture

@@ -30,8 +30,9 @@ type SlackServer struct {
 	// refuse maps a channel to the Web API error posts to it get
 	// (ok=false, HTTP 200, as Slack answers channel_not_found).
 	refuse map[string]string
-	// hooks are incoming-webhook paths; a post to one is recorded with
-	// the path as its channel.
+	// hooks are the incoming-webhook paths (AddWebhook); a post to one is
+	// recorded with the path as its channel, a post to another path under
+	// /services/ answers 404 no_service, as Slack does.
 	hooks map[string]bool
 }
 
@@ -49,6 +50,10 @@ func NewSlackServer(t testing.TB) *SlackServer {
 }
 
 func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/services/") {
+		s.serveWebhook(w, r)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), 400)
 		return
@@ -89,6 +94,41 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS})
+}
+
+// AddWebhook makes path (under /services/) an incoming webhook and
+// returns its URL.
+func (s *SlackServer) AddWebhook(path string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooks == nil {
+		s.hooks = map[string]bool{}
+	}
+	s.hooks[path] = true
+	return s.URL + path
+}
+
+// serveWebhook takes an incoming-webhook post (a JSON body); Channel is
+// the webhook's path.
+func (s *SlackServer) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text        string            `json:"text"`
+		Attachments []json.RawMessage `json:"attachments"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	if !s.hooks[r.URL.Path] {
+		http.Error(w, "no_service", http.StatusNotFound)
+		return
+	}
+	atts, _ := json.Marshal(body.Attachments)
+	s.posts = append(s.posts, SlackMessage{At: time.Now(), Channel: r.URL.Path, Text: body.Text, Attachments: string(atts)})
+	_, _ = w.Write([]byte("ok"))
 }
 
 func (s *SlackServer) SetDown(v bool) { s.mu.Lock(); s.down = v; s.mu.Unlock() }

@@ -119,7 +119,7 @@ const (
 	OutcomeStale     Outcome = "stale"     // older than what was handled; deleted
 	OutcomeMalformed Outcome = "malformed" // kept, for the redrive policy to move to the DLQ
 	OutcomeRetry     Outcome = "retry"     // delivery failed; visibility set to a backoff
-	OutcomeAbandoned Outcome = "abandoned" // shutdown came first; left to reappear
+	OutcomeAbandoned Outcome = "abandoned" // shutdown came first; made visible again at once
 )
 
 // SQS limits (docs/AWS-NOTES.md §4) and our defaults.
@@ -130,6 +130,13 @@ const (
 	firstRetryVisibility = 10 * time.Second
 	maxReceiveBackoff    = time.Minute
 	maxInFlight          = 200 // messages handled at once, across receivers
+	// settleTimeout bounds the calls that settle a message (delete it,
+	// change its visibility). They run on a context of their own, not
+	// cancelled with the handler's: a message abandoned at shutdown must
+	// still be made visible again, and a visibility extension already sent
+	// must be answered before the message is made visible, or it could
+	// land after and hide the message from the next instance.
+	settleTimeout = 5 * time.Second
 )
 
 // Events consumes ECS Task State Change events from SQS: it feeds State,
@@ -256,9 +263,9 @@ func (e *Events) receive(ctx, work context.Context) {
 	}
 }
 
-// release makes messages received but not started during shutdown visible
-// again at once, so another consumer need not wait out the visibility
-// timeout. Best effort: if it fails they reappear later anyway.
+// release makes messages received but not handled (shutdown came first)
+// visible again at once, so the next instance need not wait out the
+// visibility timeout. Best effort: if it fails they reappear later anyway.
 func (e *Events) release(ctx context.Context, ms []sqstypes.Message) {
 	for _, m := range ms {
 		e.setVisibility(ctx, m, 0)
@@ -304,6 +311,7 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 	}
 	unlock, err := e.locks.lock(ctx, ev.Task.ARN)
 	if err != nil {
+		e.release(ctx, []sqstypes.Message{m})
 		return OutcomeAbandoned
 	}
 	defer unlock()
@@ -326,7 +334,13 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		return OutcomeUpdated
 	}
 	out := e.stopped(ctx, log, cl, ev, now, m)
-	if out != OutcomeRetry && out != OutcomeAbandoned {
+	switch out {
+	case OutcomeRetry: // stopped set its visibility to a backoff
+	case OutcomeAbandoned:
+		// Its visibility heartbeat has stopped (stopped waits for it), so
+		// nothing extends the message after this.
+		e.release(ctx, []sqstypes.Message{m})
+	default:
 		e.mem.complete(ev, now)
 		e.delete(ctx, m)
 	}
@@ -356,6 +370,8 @@ func (e *Events) cluster(ev TaskEvent) (EventCluster, bool) {
 }
 
 func (e *Events) delete(ctx context.Context, m sqstypes.Message) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	_, err := e.o.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{
 		QueueUrl:      aws.String(e.o.Config.QueueURL),
 		ReceiptHandle: m.ReceiptHandle,
@@ -368,6 +384,8 @@ func (e *Events) delete(ctx context.Context, m sqstypes.Message) {
 }
 
 func (e *Events) setVisibility(ctx context.Context, m sqstypes.Message, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
 	_, err := e.o.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
 		QueueUrl:          aws.String(e.o.Config.QueueURL),
 		ReceiptHandle:     m.ReceiptHandle,

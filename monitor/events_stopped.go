@@ -80,7 +80,7 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			log.Warn("shutdown before the failure alert was delivered; the event will reappear", "err", err)
+			log.Warn("shutdown before the failure alert was delivered; the event is made visible for the next instance", "err", err)
 			return OutcomeAbandoned
 		}
 		vis := retryVisibility(m, e.o.Config.VisibilityTimeout.Duration)
@@ -120,7 +120,9 @@ func (e *Events) record(cluster, job string, r Run) Recorded {
 // keepHidden extends the message's visibility every half visibility
 // timeout until stop is called, so a delivery that waits (for Slack's pace,
 // a storm roll-up or a retry) does not let the message reappear and be
-// handled twice meanwhile.
+// handled twice meanwhile. stop returns only once no extension is in
+// flight (setVisibility is not cut short by ctx), so a visibility set
+// after it is the last word.
 func (e *Events) keepHidden(ctx context.Context, m sqstypes.Message) (stop func()) {
 	vis := e.o.Config.VisibilityTimeout.Duration
 	vis = max(vis.Truncate(time.Second), time.Second) // SQS takes whole seconds

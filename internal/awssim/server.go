@@ -20,6 +20,18 @@
 //   - Plain HTTP by default, HTTPS with StartTLS: the custom-CA path
 //     (AWS_CA_BUNDLE) is tested with a certificate from a test CA.
 //
+// Behaves as AWS documents (checked, because shutdown depends on it):
+//   - SQS ChangeMessageVisibility counts the new timeout from the call; 0
+//     makes the message receivable at once and wakes long polls; on a
+//     message not in flight it answers MessageNotInflight (so a late
+//     extension after a reset to 0 changes nothing); a deleted message's
+//     handle answers ReceiptHandleIsInvalid; an older handle of a message
+//     that still exists deletes it.
+//   - A long poll whose client has gone away stops waiting, but one that
+//     found messages just as its client left has made them invisible for
+//     their timeout with the response unread, as AWS may: a consumer
+//     cannot release those.
+//
 // Differs, on purpose:
 //   - Time: task lifecycles (TaskPlan) and rule fires follow the injected
 //     clock, and only when the test or demo calls Advance, Step or
@@ -40,6 +52,12 @@
 //     AWS documents "at least an hour"; exact retention is not modelled.
 //   - Only the operations and fields the daemon uses are implemented; any
 //     other operation is an UnknownOperationException.
+//   - An older receipt handle of a message received again since is
+//     accepted by ChangeMessageVisibility and moves the message's
+//     visibility; AWS says only that a handle used past its visibility
+//     timeout "might result in an error". This is the harsher case: a
+//     consumer whose visibility heartbeat outlived its handler would hide
+//     the message from its new holder here.
 package awssim
 
 import (

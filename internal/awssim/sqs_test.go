@@ -213,6 +213,29 @@ func TestSQSChangeMessageVisibility(t *testing.T) {
 	if err := change(aws.String("AQEBbogus"), 0); !errors.As(err, new(*types.ReceiptHandleIsInvalid)) {
 		t.Fatalf("bogus handle: %v", err)
 	}
+
+	// The deliberate difference of the package doc: an older handle of a
+	// message received again since still moves its visibility, so a
+	// consumer's late heartbeat hides the message from its new holder.
+	clock.Add(31 * time.Second)
+	newer := sqsRecv(t, c, url, 1, nil)
+	if len(newer) != 1 || aws.ToString(newer[0].ReceiptHandle) == aws.ToString(msgs[0].ReceiptHandle) {
+		t.Fatalf("receive again: %+v", newer)
+	}
+	if err := change(newer[0].ReceiptHandle, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := change(msgs[0].ReceiptHandle, 600); sqsErrCode(err) != "AWS.SimpleQueueService.MessageNotInflight" {
+		t.Fatalf("older handle on a visible message: %v, want MessageNotInflight", err)
+	}
+	newer = sqsRecv(t, c, url, 1, nil)
+	if err := change(msgs[0].ReceiptHandle, 600); err != nil {
+		t.Fatalf("older handle on a message in flight again: %v", err)
+	}
+	clock.Add(599 * time.Second)
+	if got := sqsRecv(t, c, url, 1, nil); len(got) != 0 {
+		t.Fatalf("the older handle's extension did not apply: %v", sqsBodies(got))
+	}
 }
 
 func TestSQSBatch(t *testing.T) {

@@ -26,7 +26,8 @@ type SlackServer struct {
 	// Script answers the next requests before any success: each entry is
 	// a status code (429 carries Retry-After: 1).
 	Script []int
-	down   bool // answer 503 to everything
+	down   bool          // answer 503 to everything
+	delay  time.Duration // how long each Web API request takes
 	// refuse maps a channel to the Web API error posts to it get
 	// (ok=false, HTTP 200, as Slack answers channel_not_found).
 	refuse map[string]string
@@ -57,6 +58,16 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, err.Error(), 400)
 		return
+	}
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +141,9 @@ func (s *SlackServer) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	s.posts = append(s.posts, SlackMessage{At: time.Now(), Channel: r.URL.Path, Text: body.Text, Attachments: string(atts)})
 	_, _ = w.Write([]byte("ok"))
 }
+
+// SetDelay makes every Web API request take d, as a slow Slack does.
+func (s *SlackServer) SetDelay(d time.Duration) { s.mu.Lock(); s.delay = d; s.mu.Unlock() }
 
 func (s *SlackServer) SetDown(v bool) { s.mu.Lock(); s.down = v; s.mu.Unlock() }
 

@@ -26,20 +26,11 @@ import (
 // The queue's visibility timeout is 1s of real time, so the redeliveries
 // this test needs take about two seconds.
 func TestEventsEndToEndSimulatorSQS(t *testing.T) {
-	sim := awssim.New(awssim.Options{})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim, client := simSQS(t)
 	dlqURL := sim.CreateQueue("ecs-events-dlq", nil)
 	qURL := sim.CreateQueue("ecs-events", map[string]string{
 		"VisibilityTimeout": "1",
 		"RedrivePolicy":     `{"deadLetterTargetArn":"arn:aws:sqs:ap-northeast-1:123456789012:ecs-events-dlq","maxReceiveCount":"2"}`,
-	})
-	client := sqs.New(sqs.Options{
-		Region:       "ap-northeast-1",
-		BaseEndpoint: aws.String(sim.URL()),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 	})
 
 	env := newTestEnv(t, func(o *EventsOptions, _ *config.Cluster) {
@@ -103,4 +94,20 @@ func TestEventsEndToEndSimulatorSQS(t *testing.T) {
 	if env.metrics.get("events.ignored") != 1 || env.metrics.get("events.malformed") < 1 || env.metrics.get("events.redelivered") < 1 {
 		t.Errorf("metrics = %v", env.metrics.values)
 	}
+}
+
+// simSQS starts the simulator and returns it with a real SQS client
+// pointed at it.
+func simSQS(t *testing.T) (*awssim.Server, *sqs.Client) {
+	t.Helper()
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim, sqs.New(sqs.Options{
+		Region:       "ap-northeast-1",
+		BaseEndpoint: aws.String(sim.URL()),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+	})
 }

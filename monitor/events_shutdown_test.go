@@ -6,12 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
-	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 )
 
 // lateSQS is the real SQS client, except that a visibility extension
@@ -52,17 +49,9 @@ func (l *lateSQS) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMes
 // visibility heartbeat was on its way at that moment; the next instance
 // can receive them at once.
 func TestShutdownMakesInFlightMessagesVisible(t *testing.T) {
-	sim := awssim.New(awssim.Options{})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim, sqsClient := simSQS(t)
 	qURL := sim.CreateQueue("ecs-events", nil)
-	client := &lateSQS{Client: sqs.New(sqs.Options{
-		Region:       "ap-northeast-1",
-		BaseEndpoint: aws.String(sim.URL()),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-	}), delay: 200 * time.Millisecond, started: make(chan struct{}, 1)}
+	client := &lateSQS{Client: sqsClient, delay: 200 * time.Millisecond, started: make(chan struct{}, 1)}
 	env := newTestEnv(t, func(o *EventsOptions, _ *config.Cluster) {
 		o.SQS = client
 		o.Config.QueueURL = qURL

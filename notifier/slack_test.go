@@ -345,18 +345,24 @@ func TestRetryAfterHoldsTheChannel(t *testing.T) {
 	}
 }
 
+// refusedAddr is a loopback address nothing listens on.
+func refusedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Run("webhook connection refused", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
-		hook := "http://" + addr + webhookPath
+		hook := "http://" + refusedAddr(t) + webhookPath
 		var logs logCapture
 		s := newTestSlack(t, config.Slack{WebhookURL: config.Secret(hook)}, newFakeClock(), SlackOptions{Logger: logs.logger(), MaxAttempts: 3})
-		_, err = s.Notify(context.Background(), sampleFinding(), monitor.Receipt{})
+		_, err := s.Notify(context.Background(), sampleFinding(), monitor.Receipt{})
 		if err == nil || !strings.Contains(err.Error(), "giving up after 3 attempts") {
 			t.Fatalf("err %v, want giving up after 3 attempts", err)
 		}
@@ -380,19 +386,13 @@ func TestSecretsNeverLeak(t *testing.T) {
 		assertNoSecret(t, err, logs.String(), fake.webhookURL(), webhookPath)
 	})
 	t.Run("job webhook connection refused", func(t *testing.T) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		_ = l.Close()
-		hook := "http://" + addr + "/services/T000/B999/j0bW3bhookSECRET"
+		hook := "http://" + refusedAddr(t) + "/services/T000/B999/j0bW3bhookSECRET"
 		fake := newFakeSlack(t)
 		var logs logCapture
 		s := newTestSlack(t, botCfg(fake), newFakeClock(), SlackOptions{Logger: logs.logger(), MaxAttempts: 2})
 		f := sampleFinding()
 		f.Route.WebhookURL = config.Secret(hook)
-		_, err = s.Notify(context.Background(), f, monitor.Receipt{})
+		_, err := s.Notify(context.Background(), f, monitor.Receipt{})
 		if err == nil {
 			t.Fatal("want an error")
 		}

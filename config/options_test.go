@@ -87,3 +87,28 @@ func TestIsNotifierKey(t *testing.T) {
 		}
 	}
 }
+
+// A job's own webhook beside an unresolved global webhook is valid for
+// validate; both are named in Unresolved when both are unset.
+func TestNotifierVarsOptionalJobWebhook(t *testing.T) {
+	doc := `
+[slack]
+webhook_url = "${SLACK_WEBHOOK_URL}"
+[[cluster]]
+name = "cron"
+region = "us-east-1"
+[[cluster.job]]
+family = "etl"
+slack_webhook_url = "https://hooks.slack.com/services/T0/B1/x"
+[[cluster.job]]
+family = "billing"
+slack_webhook_url = "${BILLING_WEBHOOK_URL}"
+`
+	c, err := Parse("w.toml", []byte(doc), nil, NotifierVarsOptional())
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if len(c.Unresolved) != 2 || c.Unresolved[1].Key != "cluster[0].job[1].slack_webhook_url" {
+		t.Errorf("Unresolved = %v, want the global and billing's webhooks", c.Unresolved)
+	}
+}

@@ -512,7 +512,10 @@ schedule = "cron(0 3 * * ? *)"
 	}
 	testkit.Eventually(t, "status with the backfilled run", func() bool {
 		out, code := status("json")
-		return code == 0 && json.Unmarshal([]byte(out), &jobs) == nil && len(jobs) == 1 && jobs[0].LastRun != nil
+		// next_expected comes with the first schedule refresh, which may
+		// finish after the backfill.
+		return code == 0 && json.Unmarshal([]byte(out), &jobs) == nil && len(jobs) == 1 && jobs[0].LastRun != nil &&
+			jobs[0].NextExpected != nil
 	})
 	j := jobs[0]
 	if j.Cluster != "cron" || j.Job != "etl-nightly" || j.Schedule != "cron(0 3 * * ? *)" || j.Runs != 1 ||

@@ -328,3 +328,16 @@ func TestSummaryCountsStoppedRuns(t *testing.T) {
 		t.Error("a window with a stopped run is not empty")
 	}
 }
+
+// A stopped run counts among the runs but not in the success rate: one
+// success beside one stopped run is 100%, not 50%.
+func TestSuccessRateLeavesStoppedRunsOut(t *testing.T) {
+	t0 := time.Date(2026, 3, 9, 3, 0, 0, 0, time.UTC)
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Now: func() time.Time { return t0 }}))
+	d.RecordRun("cron", "etl", RunStopped, 40*time.Minute, t0)
+	d.RecordRun("cron", "etl", RunSucceeded, 10*time.Minute, t0)
+	j := d.win.summary(t0.Add(time.Minute), nil).Clusters[0].Jobs[0]
+	if j.Runs != 2 || j.SuccessRate != 100 {
+		t.Errorf("runs %d, success rate %.0f%%, want 2 runs and 100%%", j.Runs, j.SuccessRate)
+	}
+}

@@ -85,8 +85,9 @@ type JobSummary struct {
 	// Suspicious counts suspicious_success findings: successes too short
 	// to have done the work.
 	Suspicious int `json:"suspicious_successes"`
-	// SuccessRate is the percentage of the window's runs that succeeded
-	// (0 when there were none).
+	// SuccessRate is the percentage of the window's succeeded and failed
+	// runs that succeeded (runs stopped by a person are neither; 0 when
+	// there were none).
 	SuccessRate float64 `json:"success_rate"`
 	// Streak is the job's current run of equal results, across windows:
 	// Streak runs in a row ended with StreakResult.

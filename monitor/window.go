@@ -176,8 +176,9 @@ func (w *window) summary(to time.Time, hist HistoryReader) Summary {
 				MaxConcurrent: j.maxConcurrent, LongestOverlap: j.longestOverlap,
 				Runs: j.runs, Successes: j.successes, Failures: j.failures, Stopped: j.stopped, Missed: j.missed, Overruns: j.overruns,
 				Suspicious: j.suspicious}
-			if j.runs > 0 {
-				js.SuccessRate = 100 * float64(j.successes) / float64(j.runs)
+			// A run a person stopped neither succeeded nor failed.
+			if judged := j.successes + j.failures; judged > 0 {
+				js.SuccessRate = 100 * float64(j.successes) / float64(judged)
 			}
 			if hist != nil {
 				if h, ok := hist.Job(n, jn); ok {

@@ -159,7 +159,7 @@ func rollupState(r *monitor.Rollup, st Style) string {
 // the window's success rate, the current streak, suspicious successes.
 func historyStats(j monitor.JobSummary) []string {
 	var out []string
-	if j.Runs > 0 {
+	if j.Successes+j.Failures > 0 {
 		out = append(out, fmt.Sprintf("success rate %.0f%%", j.SuccessRate))
 	}
 	switch {

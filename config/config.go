@@ -22,6 +22,7 @@ type Config struct {
 	Datadog  Datadog   `toml:"datadog"`
 	Summary  Summary   `toml:"summary"`
 	Events   Events    `toml:"events"`
+	Quota    Quota     `toml:"quota"`
 	Health   Health    `toml:"health"`
 	Shutdown Shutdown  `toml:"shutdown"`
 	Clusters []Cluster `toml:"cluster"`
@@ -83,10 +84,25 @@ type Events struct {
 	StormWindow       Duration `toml:"storm_window"`
 	// RollupInterval is how often an open storm roll-up is posted or updated.
 	RollupInterval Duration `toml:"rollup_interval"`
+	// SchedulerDLQURL is an SQS queue that EventBridge Scheduler schedules
+	// name as their dead-letter queue; "" turns that source off.
+	SchedulerDLQURL string `toml:"scheduler_dlq_url"`
+	// FailedInvocations reads the AWS/Events FailedInvocations metric of
+	// every discovered rule (default true).
+	FailedInvocations bool `toml:"failed_invocations"`
 }
 
 // Enabled reports whether the event consumer should run.
 func (e Events) Enabled() bool { return e.QueueURL != "" }
+
+// Quota configures the watch of the account's Fargate vCPU quotas, per
+// account and region of the clusters.
+type Quota struct {
+	Enabled          bool     `toml:"enabled"`
+	WarnPercent      float64  `toml:"warn_percent"`
+	CriticalPercent  float64  `toml:"critical_percent"`
+	RenotifyInterval Duration `toml:"renotify_interval"`
+}
 
 // Health configures the local health endpoint. Empty Listen turns it off.
 type Health struct {

@@ -31,6 +31,12 @@ const (
 	DefaultStormThreshold    = 5
 	DefaultStormWindow       = time.Minute
 	DefaultRollupInterval    = 10 * time.Second
+	DefaultFailedInvocations = true
+
+	DefaultQuotaEnabled          = true
+	DefaultQuotaWarnPercent      = 80
+	DefaultQuotaCriticalPercent  = 95
+	DefaultQuotaRenotifyInterval = time.Hour
 
 	// DefaultShutdownTimeout stays under ECS's default 30 s stop timeout,
 	// after which the container gets SIGKILL.
@@ -68,6 +74,13 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 	setInt(c, "events.storm_threshold", &e.StormThreshold, DefaultStormThreshold)
 	setDuration(c, "events.storm_window", &e.StormWindow, DefaultStormWindow)
 	setDuration(c, "events.rollup_interval", &e.RollupInterval, DefaultRollupInterval)
+	setBool(c, "events.failed_invocations", &e.FailedInvocations, DefaultFailedInvocations)
+
+	q := &c.Quota
+	setBool(c, "quota.enabled", &q.Enabled, DefaultQuotaEnabled)
+	setFloat(c, "quota.warn_percent", &q.WarnPercent, DefaultQuotaWarnPercent)
+	setFloat(c, "quota.critical_percent", &q.CriticalPercent, DefaultQuotaCriticalPercent)
+	setDuration(c, "quota.renotify_interval", &q.RenotifyInterval, DefaultQuotaRenotifyInterval)
 
 	if !c.has("health.listen") {
 		c.Health.Listen = DefaultHealthListen
@@ -108,8 +121,12 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 		}
 	}
 
-	if e.Enabled() && e.Region == "" {
-		e.Region = eventsRegion(e.QueueURL, envRegion, c.Clusters)
+	if e.Region == "" && (e.Enabled() || e.SchedulerDLQURL != "") {
+		queue := e.QueueURL
+		if queue == "" {
+			queue = e.SchedulerDLQURL
+		}
+		e.Region = eventsRegion(queue, envRegion, c.Clusters)
 	}
 }
 
@@ -138,6 +155,12 @@ func eventsRegion(queueURL, envRegion string, clusters []Cluster) string {
 }
 
 func setInt(c *Config, key string, dst *int, def int) {
+	if !c.has(key) {
+		*dst = def
+	}
+}
+
+func setBool(c *Config, key string, dst *bool, def bool) {
 	if !c.has(key) {
 		*dst = def
 	}

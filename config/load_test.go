@@ -52,6 +52,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if got := cl.Jobs[1].StormThreshold; got != c.Events.StormThreshold {
 		t.Errorf("job storm_threshold = %d, want inherited %d", got, c.Events.StormThreshold)
 	}
+	if !c.Quota.Enabled || c.Quota.CriticalPercent != 95 || c.Events.SchedulerDLQURL == "" || !c.Events.FailedInvocations {
+		t.Errorf("quota = %+v, scheduler_dlq_url %q, failed_invocations %v", c.Quota, c.Events.SchedulerDLQURL, c.Events.FailedInvocations)
+	}
 }
 
 func TestExampleConfigUnsetSecret(t *testing.T) {

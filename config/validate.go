@@ -54,6 +54,7 @@ func (c *Config) validate() problemList {
 		v.bad("summary.schedule", `is not a valid schedule: use "@every 15m", "@hourly" or a 5-field cron spec such as "*/15 * * * *" (optionally "CRON_TZ=Area/City " first)`)
 	}
 	v.events()
+	v.quota()
 	if c.Health.Listen != "" && !isHostPort(c.Health.Listen) {
 		v.bad("health.listen", `must be host:port such as "127.0.0.1:8080" (or "" to turn the endpoint off)`)
 	}
@@ -149,6 +150,27 @@ func (v *validator) events() {
 	}
 	if e.RollupInterval.Duration <= 0 {
 		v.bad("events.rollup_interval", "must be greater than 0")
+	}
+	if e.SchedulerDLQURL != "" && !isHTTPURL(e.SchedulerDLQURL) {
+		v.bad("events.scheduler_dlq_url", `must be an https:// (or http://) SQS queue URL, or "" to turn the source off`)
+	}
+	if e.SchedulerDLQURL != "" && e.Region == "" && !e.Enabled() {
+		v.bad("events.region", "is required with scheduler_dlq_url when the queue URL names no region and AWS_REGION is not set")
+	}
+}
+
+func (v *validator) quota() {
+	q := v.c.Quota
+	if q.WarnPercent <= 0 || q.WarnPercent > 100 {
+		v.bad("quota.warn_percent", "must be greater than 0 and at most 100")
+	}
+	if q.CriticalPercent <= 0 || q.CriticalPercent > 100 {
+		v.bad("quota.critical_percent", "must be greater than 0 and at most 100")
+	} else if q.WarnPercent > 0 && q.CriticalPercent < q.WarnPercent {
+		v.bad("quota.critical_percent", "must not be below warn_percent")
+	}
+	if q.RenotifyInterval.Duration < 0 {
+		v.bad("quota.renotify_interval", "must not be negative (0 turns re-notification off)")
 	}
 }
 

@@ -70,6 +70,12 @@ func TestValidation(t *testing.T) {
 		{"events storm_threshold", "[events]\nstorm_threshold = 0\n" + cluster, nil, want{2, "events.storm_threshold", "at least 1"}},
 		{"events storm_window", "[events]\nstorm_window = \"0s\"\n" + cluster, nil, want{2, "events.storm_window", "greater than 0"}},
 		{"events rollup_interval", "[events]\nrollup_interval = \"0s\"\n" + cluster, nil, want{2, "events.rollup_interval", "greater than 0"}},
+		{"events scheduler_dlq_url", "[events]\nscheduler_dlq_url = \"queue\"\n" + cluster, nil, want{2, "events.scheduler_dlq_url", "SQS queue URL"}},
+		{"events region for the scheduler DLQ", "[events]\nscheduler_dlq_url = \"http://127.0.0.1:9/q\"\n" + cluster + cluster[:12] + "name = \"b\"\nregion = \"eu-west-1\"\n", nil, want{1, "events.region", "required with scheduler_dlq_url"}},
+		{"quota warn_percent 0", "[quota]\nwarn_percent = 0\n" + cluster, nil, want{2, "quota.warn_percent", "greater than 0"}},
+		{"quota critical below warn", "[quota]\nwarn_percent = 90\ncritical_percent = 85\n" + cluster, nil, want{3, "quota.critical_percent", "not be below warn_percent"}},
+		{"quota critical > 100", "[quota]\ncritical_percent = 101\n" + cluster, nil, want{2, "quota.critical_percent", "at most 100"}},
+		{"quota renotify negative", "[quota]\nrenotify_interval = \"-1m\"\n" + cluster, nil, want{2, "quota.renotify_interval", "not be negative"}},
 		{"health listen", "[health]\nlisten = \"localhost\"\n" + cluster, nil, want{2, "health.listen", "host:port"}},
 		{"shutdown timeout 0", "[shutdown]\ntimeout = \"0s\"\n" + cluster, nil, want{2, "shutdown.timeout", "greater than 0"}},
 	}

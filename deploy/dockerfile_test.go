@@ -195,6 +195,7 @@ func TestBakedConfigLoads(t *testing.T) {
 	env := map[string]string{
 		"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/XXXX",
 		"EVENTS_QUEUE_URL":  "https://sqs.ap-northeast-1.amazonaws.com/123456789012/ecs-cron-monitor-events",
+		"SCHEDULER_DLQ_URL": "",
 		"AWS_REGION":        "ap-northeast-1",
 	}
 	cfg, err := config.Load("config.toml", func(k string) (string, bool) {

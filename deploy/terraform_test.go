@@ -54,8 +54,15 @@ func TestEventWiring(t *testing.T) {
 	if got := jsonencodeField(t, rule.Body, "event_pattern", "source"); got != `["aws.ecs"]` {
 		t.Errorf("event pattern source = %s", got)
 	}
-	if got := jsonencodeField(t, rule.Body, "event_pattern", "detail-type"); got != `["ECS Task State Change"]` {
-		t.Errorf("event pattern detail-type = %s", got)
+	// The rule also forwards CloudTrail RunTask records, the launch-failure
+	// source on this queue.
+	if got := jsonencodeField(t, rule.Body, "event_pattern", "detail-type"); got != `["ECS Task State Change", "AWS API Call via CloudTrail"]` {
+		t.Errorf("event pattern detail-type = %s, want task state changes and CloudTrail records", got)
+	}
+	for key, want := range map[string]string{"clusterArn": "var.cluster_arns", "eventSource": `["ecs.amazonaws.com"]`, "eventName": `["RunTask"]`} {
+		if got := jsonencodeField(t, rule.Body, "event_pattern", key); got != want {
+			t.Errorf("event pattern detail %s = %s, want %s", key, got, want)
+		}
 	}
 }
 
@@ -73,6 +80,14 @@ func jsonencodeField(t *testing.T, body *hclsyntax.Body, attr, key string) strin
 	}
 	var find func(e hclsyntax.Expression) (string, bool)
 	find = func(e hclsyntax.Expression) (string, bool) {
+		if tup, ok := e.(*hclsyntax.TupleConsExpr); ok {
+			for _, x := range tup.Exprs {
+				if v, ok := find(x); ok {
+					return v, true
+				}
+			}
+			return "", false
+		}
 		obj, ok := e.(*hclsyntax.ObjectConsExpr)
 		if !ok {
 			return "", false

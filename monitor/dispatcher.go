@@ -214,6 +214,13 @@ func (d *Dispatcher) RecordRun(cluster, job string, result RunResult, dur time.D
 	d.win.addRun(cluster, job, result, dur)
 }
 
+// RecordLaunchFailure counts a refused launch for the job's summary line.
+func (d *Dispatcher) RecordLaunchFailure(cluster, job string, _ Cause) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.win.cluster(cluster, "").job(job).launchFailures++
+}
+
 // Run delivers queued alerts, flushes storm roll-ups and posts the summary
 // on its schedule until ctx is cancelled; then it drains what is queued,
 // closes open roll-ups and flushes the partial summary window, bounded by

@@ -80,6 +80,9 @@ type EventsOptions struct {
 	// State); the schedule checks learn of starts this way, even of runs
 	// that start and stop between two checks.
 	OnTask func(cluster string, t Task)
+	// Launches, if set, takes CloudTrail RunTask records that arrive on the
+	// same queue (see launch_cloudtrail.go).
+	Launches LaunchHandler
 	// ReceiveBackoff is the first wait after a failed ReceiveMessage
 	// (default 1s, doubling to 1m).
 	ReceiveBackoff time.Duration
@@ -280,6 +283,11 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 	msgID := aws.ToString(m.MessageId)
 	e.metrics.Count("events.received", 1, nil)
 	ev, err := ParseEvent([]byte(aws.ToString(m.Body)))
+	if err != nil && errors.Is(err, ErrNotTaskEvent) && e.o.Launches != nil {
+		if out, ok := e.handleLaunchRecord(ctx, m); ok {
+			return out
+		}
+	}
 	if err != nil {
 		// The body is never logged: it is not ours to print. The message is
 		// neither deleted nor made visible early, so after maxReceiveCount
@@ -350,19 +358,28 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 // cluster finds the configured cluster of an event: by cluster name and
 // region, or by full ARN when the configuration names the cluster by ARN.
 func (e *Events) cluster(ev TaskEvent) (EventCluster, bool) {
-	name := ShortID(ev.ClusterARN)
-	for _, c := range e.o.Clusters {
-		if c.Name == ev.ClusterARN {
+	return matchCluster(e.o.Clusters, ev.ClusterARN, ev.Region)
+}
+
+// matchCluster finds the configured cluster a cluster ARN (or name, ""
+// being "default") in region names.
+func matchCluster(clusters []EventCluster, clusterARN, region string) (EventCluster, bool) {
+	if clusterARN == "" {
+		clusterARN = "default"
+	}
+	name := ShortID(clusterARN)
+	for _, c := range clusters {
+		if c.Name == clusterARN {
 			return c, true
 		}
-		region := c.Region
+		cregion := c.Region
 		if r := arnRegion(c.Name); r != "" {
-			region = r
-			if c.Name != ev.ClusterARN {
+			cregion = r
+			if c.Name != clusterARN {
 				continue
 			}
 		}
-		if ShortID(c.Name) == name && (region == "" || region == ev.Region) {
+		if ShortID(c.Name) == name && (cregion == "" || region == "" || cregion == region) {
 			return c, true
 		}
 	}

@@ -296,12 +296,22 @@ func (s *Schedules) missed(e *expected, now time.Time) (Observation, bool) {
 		}
 		due = e.lastDue
 	}
+	msg := fmt.Sprintf("no run started within the %s grace after its due time (schedule %s)",
+		FormatDuration(e.job.Grace), e.job.Expression)
+	if s.o.Launches != nil {
+		// A refused launch of this run was alerted: say why it did not start.
+		if cause, text, ok := s.o.Launches.LaunchFailure(s.o.Cluster.Name, e.job.Name, due.Add(-launchLookback)); ok {
+			msg = fmt.Sprintf("did not start: %s (schedule %s)", LaunchCauseText(cause), e.job.Expression)
+			if text != "" {
+				msg += ": " + text
+			}
+		}
+	}
 	return Observation{
 		Kind: KindMissedRun, Severity: SeverityCritical, Cluster: s.o.Cluster.Name, Region: s.o.Cluster.Region,
 		Job: e.job.Name, Value: 1, Route: s.o.Jobs.Named(e.job.Name).Route,
-		Due: due,
-		Message: fmt.Sprintf("no run started within the %s grace after its due time (schedule %s)",
-			FormatDuration(e.job.Grace), e.job.Expression),
+		Due:     due,
+		Message: msg,
 	}, true
 }
 

@@ -24,6 +24,11 @@ const (
 	// KindCheck is a pre-flight check `once` made (rule and schedule
 	// discovery, the events queue); the daemon never alerts one.
 	KindCheck Kind = "check"
+	// KindLaunchFailed is a scheduled run that AWS refused to start (see
+	// launches.go); KindFargateQuota is the account's Fargate vCPU use
+	// against its quota (see quota.go).
+	KindLaunchFailed Kind = "launch_failed"
+	KindFargateQuota Kind = "fargate_quota"
 )
 
 // Severity orders findings; the zero value is invalid.
@@ -69,12 +74,16 @@ type Finding struct {
 	Transition Transition `json:"transition,omitempty"`
 	Cluster    string     `json:"cluster"`
 	Region     string     `json:"region,omitempty"`
-	Job        string     `json:"job"` // "" on cluster findings; always present in JSON
-	Value      int        `json:"value"`
-	Limit      int        `json:"limit"`
-	Peak       int        `json:"peak,omitempty"`
-	Tasks      []string   `json:"tasks"`
-	Message    string     `json:"message"`
+	// Account and Class are set for fargate_quota findings, which are about
+	// an account and region, not a cluster.
+	Account string   `json:"account,omitempty"`
+	Class   string   `json:"class,omitempty"`
+	Job     string   `json:"job"` // "" on cluster findings; always present in JSON
+	Value   int      `json:"value"`
+	Limit   int      `json:"limit"`
+	Peak    int      `json:"peak,omitempty"`
+	Tasks   []string `json:"tasks"`
+	Message string   `json:"message"`
 	// Since is when the incident opened; At is when this finding was made.
 	Since time.Time `json:"since,omitzero"`
 	At    time.Time `json:"at"`
@@ -96,7 +105,12 @@ type Finding struct {
 }
 
 // Key identifies the incident a finding belongs to.
-func (f Finding) Key() string { return incidentKey(f.Kind, f.Cluster, f.Job) }
+func (f Finding) Key() string {
+	if f.Kind == KindFargateQuota {
+		return quotaKey(f.Account, f.Region, f.Class)
+	}
+	return incidentKey(f.Kind, f.Cluster, f.Job)
+}
 
 func incidentKey(k Kind, cluster, job string) string { return string(k) + "|" + cluster + "|" + job }
 
@@ -115,6 +129,10 @@ type Failure struct {
 	StoppedAt     time.Time `json:"stopped_at,omitzero"`
 	LogURL        string    `json:"log_url,omitempty"`
 	EventID       string    `json:"event_id,omitempty"`
+	// Source says where a launch_failed finding was learnt (LaunchSource).
+	Source string `json:"source,omitempty"`
+	// ErrorCode is AWS's error code of a refused launch, when it gave one.
+	ErrorCode string `json:"error_code,omitempty"`
 }
 
 // Duration is how long the run lasted, zero if it never started.

@@ -19,6 +19,8 @@ func IAMActions() []string {
 		"events:ListTargetsByRule",
 		"scheduler:ListSchedules",
 		"scheduler:GetSchedule",
+		"cloudwatch:GetMetricData",
+		"servicequotas:GetServiceQuota",
 		"sts:AssumeRole",
 	}
 }

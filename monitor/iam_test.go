@@ -22,6 +22,8 @@ func TestIAMActionsMatchInterfaces(t *testing.T) {
 		{"sqs", reflect.TypeFor[QueueAttributesAPI]()},
 		{"events", reflect.TypeFor[EventBridgeAPI]()},
 		{"scheduler", reflect.TypeFor[SchedulerAPI]()},
+		{"cloudwatch", reflect.TypeFor[CloudWatchAPI]()},
+		{"servicequotas", reflect.TypeFor[ServiceQuotasAPI]()},
 	}
 	want := []string{"sts:AssumeRole"}
 	for _, in := range interfaces {

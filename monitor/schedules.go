@@ -36,6 +36,16 @@ type Noter interface {
 	Note(cluster, note string)
 }
 
+// LaunchLookup says whether a job's launch was refused since a time, and
+// why; *Launches satisfies it.
+type LaunchLookup interface {
+	LaunchFailure(cluster, job string, since time.Time) (cause Cause, text string, ok bool)
+}
+
+// launchLookback: a refused launch counts for a due run when it was at most
+// this long before the due time (EventBridge fires within seconds).
+const launchLookback = time.Minute
+
 // SuccessSource says when a job last succeeded; *History satisfies it.
 type SuccessSource interface {
 	LastSuccess(cluster, job string) time.Time
@@ -86,9 +96,11 @@ type SchedulesOptions struct {
 	Sink      FindingSink
 	Notes     Noter
 	Success   SuccessSource
-	Metrics   Metrics
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Launches, if set, names a refused launch in the missed-run message.
+	Launches LaunchLookup
+	Metrics  Metrics
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// CheckInterval is how often Run checks; it is also how far ahead a
 	// run still going counts as overrunning its next start. Required (the
 	// daemon passes the cluster's poll_interval). Cluster.ScheduleRefresh

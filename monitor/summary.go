@@ -19,7 +19,7 @@ func (s Summary) Empty() bool {
 			return false
 		}
 		for _, j := range c.Jobs {
-			if j.Duplicates > 0 || j.Failures > 0 || j.Stopped > 0 || j.Missed > 0 || j.Overruns > 0 || j.Suspicious > 0 {
+			if j.Duplicates > 0 || j.Failures > 0 || j.Stopped > 0 || j.Missed > 0 || j.Overruns > 0 || j.Suspicious > 0 || j.LaunchFailures > 0 {
 				return false
 			}
 		}
@@ -78,6 +78,7 @@ type JobSummary struct {
 	Stopped        int           `json:"stopped"` // runs stopped by a person (UserInitiated)
 	Missed         int           `json:"missed"`
 	Overruns       int           `json:"overruns"`
+	LaunchFailures int           `json:"launch_failures,omitempty"` // refused launches (launch_failed)
 	P50            time.Duration `json:"p50,omitempty"`
 	P95            time.Duration `json:"p95,omitempty"`
 	MaxDuration    time.Duration `json:"max_duration,omitempty"`

@@ -13,6 +13,8 @@ type Observation struct {
 	Severity Severity
 	Cluster  string
 	Region   string
+	Account  string // fargate_quota only
+	Class    string // fargate_quota only
 	Job      string
 	Value    int
 	Limit    int
@@ -23,7 +25,12 @@ type Observation struct {
 	Route    Route
 }
 
-func (o Observation) key() string { return incidentKey(o.Kind, o.Cluster, o.Job) }
+func (o Observation) key() string {
+	if o.Kind == KindFargateQuota {
+		return quotaKey(o.Account, o.Region, o.Class)
+	}
+	return incidentKey(o.Kind, o.Cluster, o.Job)
+}
 
 // incident is an open condition: it opened when first observed, keeps its
 // peak and every task involved, and resolves when no longer observed.
@@ -127,6 +134,8 @@ func (inc *incident) finding(tr Transition, now time.Time) Finding {
 		Transition: tr,
 		Cluster:    o.Cluster,
 		Region:     o.Region,
+		Account:    o.Account,
+		Class:      o.Class,
 		Job:        o.Job,
 		Value:      o.Value,
 		Limit:      o.Limit,

@@ -37,6 +37,7 @@ type jobWindow struct {
 	missed         int
 	overruns       int
 	suspicious     int
+	launchFailures int
 	durations      []time.Duration
 }
 
@@ -69,6 +70,11 @@ func (c *clusterWindow) job(name string) *jobWindow {
 // as incidents (one per opening), with their peak and overlap, however many
 // polls saw them.
 func (w *window) add(f Finding) {
+	if f.Cluster == "" {
+		// Account-wide findings (fargate_quota and its monitor_error) are
+		// alerted, not summarised per cluster.
+		return
+	}
 	c := w.cluster(f.Cluster, f.Region)
 	switch f.Kind {
 	case KindTaskLimit:
@@ -175,7 +181,7 @@ func (w *window) summary(to time.Time, hist HistoryReader) Summary {
 			js := JobSummary{Job: jn, Duplicates: len(j.duplicates), PeakCopies: j.peakCopies,
 				MaxConcurrent: j.maxConcurrent, LongestOverlap: j.longestOverlap,
 				Runs: j.runs, Successes: j.successes, Failures: j.failures, Stopped: j.stopped, Missed: j.missed, Overruns: j.overruns,
-				Suspicious: j.suspicious}
+				Suspicious: j.suspicious, LaunchFailures: j.launchFailures}
 			// A run a person stopped neither succeeded nor failed.
 			if judged := j.successes + j.failures; judged > 0 {
 				js.SuccessRate = 100 * float64(j.successes) / float64(judged)

@@ -78,6 +78,9 @@ func tasksLabel(f monitor.Finding) string {
 // would only repeat another one, or say nothing (a count of 1 on a missed
 // run), is left out.
 func alertFields(f monitor.Finding, st Style) []field {
+	if f.Kind == monitor.KindFargateQuota {
+		return quotaFields(f, st)
+	}
 	fs := []field{{"Cluster", escapeMrkdwn(f.Cluster)}}
 	if f.Region != "" {
 		fs = append(fs, field{"Region", escapeMrkdwn(f.Region)})
@@ -113,6 +116,15 @@ func alertFields(f monitor.Finding, st Style) []field {
 		}
 		if fl := f.Failure; fl != nil {
 			fs = append(fs, failureFields(fl, st)...)
+		}
+	case monitor.KindLaunchFailed:
+		since = false // the launch time is the finding's At, give or take delivery
+		if f.Rollup != nil {
+			fs = append(fs, field{"Launch failures", strconv.Itoa(f.Rollup.Count)})
+			break
+		}
+		if fl := f.Failure; fl != nil {
+			fs = append(fs, launchFields(fl)...)
 		}
 	case monitor.KindMissedRun:
 		since = false // opened is only when the grace ran out; Due says when
@@ -158,6 +170,39 @@ func failureFields(fl *monitor.Failure, st Style) []field {
 	}
 	if d := fl.Duration(); d > 0 {
 		fs = append(fs, field{"Duration", formatDuration(d)})
+	}
+	return fs
+}
+
+// quotaFields are the facts of a fargate_quota finding: account, region,
+// class and use against the quota.
+func quotaFields(f monitor.Finding, st Style) []field {
+	fs := []field{{"Account", escapeMrkdwn(f.Account)}, {"Region", escapeMrkdwn(f.Region)},
+		{"Class", escapeMrkdwn(f.Class)}}
+	if f.Transition != monitor.Resolved {
+		fs = append(fs, field{"vCPU in use", valueOfLimit(f.Value, f.Limit)})
+	}
+	if f.Peak > f.Value {
+		fs = append(fs, field{"Peak", valueOfLimit(f.Peak, f.Limit)})
+	}
+	if !f.Since.IsZero() && !f.Since.Equal(f.At) {
+		fs = append(fs, field{"Since", st.time(f.Since)})
+	}
+	return fs
+}
+
+// launchFields are the facts of one refused launch: its cause, AWS's
+// error code, where it was learnt. AWS's text goes in failureText.
+func launchFields(fl *monitor.Failure) []field {
+	fs := []field{{"Cause", escapeMrkdwn(causeText(fl))}}
+	if fl.ErrorCode != "" {
+		fs = append(fs, field{"Error code", escapeMrkdwn(fl.ErrorCode)})
+	}
+	if fl.Source != "" {
+		fs = append(fs, field{"Source", escapeMrkdwn(fl.Source)})
+	}
+	if fl.StartedBy != "" {
+		fs = append(fs, field{"Started by", escapeMrkdwn(fl.StartedBy)})
 	}
 	return fs
 }

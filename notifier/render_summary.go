@@ -140,6 +140,9 @@ func jobStats(j monitor.JobSummary, st Style) []string {
 			stats = append(stats, fmt.Sprintf("%s %d", c.name, c.n))
 		}
 	}
+	if j.LaunchFailures > 0 {
+		stats = append(stats, fmt.Sprintf("launch failed %d", j.LaunchFailures))
+	}
 	if j.P50 > 0 || j.P95 > 0 || j.MaxDuration > 0 {
 		stats = append(stats, "p50 "+formatDuration(j.P50), "p95 "+formatDuration(j.P95), "max "+formatDuration(j.MaxDuration))
 	}
@@ -171,7 +174,7 @@ func errorText(e monitor.ErrorSummary, st Style) string {
 // jobLines renders one job: its run statistics, then its duplicates if any.
 func jobLines(c monitor.ClusterSummary, j monitor.JobSummary, st Style) string {
 	icon := ":white_check_mark:"
-	if j.Failures > 0 || j.Missed > 0 {
+	if j.Failures > 0 || j.Missed > 0 || j.LaunchFailures > 0 {
 		icon = ":x:"
 	} else if j.Duplicates > 0 || j.Overruns > 0 || j.Suspicious > 0 {
 		icon = ":warning:"

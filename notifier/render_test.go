@@ -107,6 +107,9 @@ func goldenCases(t *testing.T) map[string]golden {
 	for name, s := range p.summaries {
 		out[name] = summary(s, Style{})
 	}
+	for name, f := range launchProduction(t) {
+		out[name] = alert(f, Style{})
+	}
 	tokyo := Style{Zone: goldenZone(t)}
 	out["summary_cron_tz"] = summary(p.summaries["summary"], tokyo)
 	out["missed_run_opened_cron_tz"] = alert(p.alerts["missed_run_opened"], tokyo)

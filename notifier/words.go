@@ -46,6 +46,10 @@ func kindTitle(k monitor.Kind) string {
 		return "Overrun"
 	case monitor.KindSuspiciousSuccess:
 		return "Suspicious success"
+	case monitor.KindLaunchFailed:
+		return "Launch failed"
+	case monitor.KindFargateQuota:
+		return "Fargate vCPU quota"
 	}
 	return string(k)
 }
@@ -57,7 +61,7 @@ func emoji(f monitor.Finding) string {
 		return ":white_check_mark:"
 	case f.Rollup != nil:
 		return ":repeat:"
-	case f.Kind == monitor.KindFailedTask:
+	case f.Kind == monitor.KindFailedTask, f.Kind == monitor.KindLaunchFailed:
 		return ":x:"
 	case f.Severity == monitor.SeverityCritical:
 		return ":rotating_light:"
@@ -76,8 +80,12 @@ func mention(f monitor.Finding) string {
 	return f.Route.Mention
 }
 
-// subject is what the finding is about: its job, else its cluster.
+// subject is what the finding is about: its job, else its cluster (an
+// account's quota: the class and region).
 func subject(f monitor.Finding) string {
+	if f.Kind == monitor.KindFargateQuota {
+		return f.Class + " " + f.Region
+	}
 	if f.Job != "" {
 		return f.Job
 	}
@@ -86,11 +94,12 @@ func subject(f monitor.Finding) string {
 
 // headline is the unescaped one-line title shared by Slack and the terminal,
 // e.g. "Task limit critical · cron" or "Resolved: Task limit · cron". Only
-// the task limit has two severities worth naming; every other kind has one.
+// the task limit and the Fargate quota have two severities worth naming;
+// every other kind has one.
 func headline(f monitor.Finding) string {
 	title := kindTitle(f.Kind)
 	sev := string(f.Severity)
-	graded := f.Kind == monitor.KindTaskLimit
+	graded := f.Kind == monitor.KindTaskLimit || f.Kind == monitor.KindFargateQuota
 	var h string
 	switch {
 	case f.Rollup != nil:
@@ -128,6 +137,9 @@ func causeText(fl *monitor.Failure) string {
 		return "never started"
 	case monitor.CauseSpotInterrupted:
 		return "interrupted by a Fargate Spot reclaim"
+	case monitor.CauseFargateVCPUQuota, monitor.CauseCapacity, monitor.CauseAccessDenied,
+		monitor.CauseInvalidConfiguration, monitor.CauseThrottled, monitor.CauseUnknown:
+		return monitor.LaunchCauseText(fl.Cause)
 	}
 	return string(fl.Cause)
 }

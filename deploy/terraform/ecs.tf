@@ -16,8 +16,9 @@ locals {
 
   # The config file refers to these as ${NAME}; see deploy/config.toml.
   daemon_environment = merge(var.environment, {
-    EVENTS_QUEUE_URL = aws_sqs_queue.events.url
-    AWS_REGION       = local.region
+    EVENTS_QUEUE_URL  = aws_sqs_queue.events.url
+    SCHEDULER_DLQ_URL = var.scheduler_dlq ? aws_sqs_queue.scheduler_dlq[0].url : ""
+    AWS_REGION        = local.region
   })
 
   daemon_secrets = [{

@@ -35,15 +35,26 @@ resource "aws_sqs_queue" "events" {
   tags = local.tags
 }
 
+# One rule, two kinds of event (README, "Launch failures"):
+# - ECS Task State Change events of the monitored clusters;
+# - CloudTrail records of RunTask calls, which tell a launch that was
+#   refused (quota, capacity, permissions, configuration). EventBridge gets
+#   these only when the account has a CloudTrail trail that logs management
+#   events (without one, none arrive and nothing else changes); their
+#   requestParameters name the cluster by name or ARN, so they
+#   are not filtered by cluster here (the daemon ignores other clusters).
 resource "aws_cloudwatch_event_rule" "task_state_change" {
   name        = "${var.name}-task-state-change"
-  description = "ECS Task State Change events of the clusters ecs-cron-monitor watches"
+  description = "ECS Task State Change events of the clusters ecs-cron-monitor watches, and RunTask calls recorded by CloudTrail"
 
   event_pattern = jsonencode({
     source        = ["aws.ecs"]
-    "detail-type" = ["ECS Task State Change"]
+    "detail-type" = ["ECS Task State Change", "AWS API Call via CloudTrail"]
     detail = {
-      clusterArn = var.cluster_arns
+      "$or" = [
+        { clusterArn = var.cluster_arns },
+        { eventSource = ["ecs.amazonaws.com"], eventName = ["RunTask"] },
+      ]
     }
   })
 
@@ -80,4 +91,17 @@ data "aws_iam_policy_document" "queue" {
 resource "aws_sqs_queue_policy" "events" {
   queue_url = aws_sqs_queue.events.id
   policy    = data.aws_iam_policy_document.queue.json
+}
+
+# Optional: the queue EventBridge Scheduler schedules name as their
+# dead-letter queue (DeadLetterConfig.Arn). Scheduler sends to it with the
+# schedule's execution role, which needs sqs:SendMessage on this queue
+# (output scheduler_dlq_arn); no queue policy is involved.
+resource "aws_sqs_queue" "scheduler_dlq" {
+  count                     = var.scheduler_dlq ? 1 : 0
+  name                      = "${var.name}-scheduler-dlq"
+  message_retention_seconds = 1209600 # 14 days: a dead letter the daemon cannot read waits for a person
+  receive_wait_time_seconds = 20
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
 }

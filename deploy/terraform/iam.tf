@@ -131,6 +131,37 @@ data "aws_iam_policy_document" "task" {
     resources = ["*"]
   }
 
+  # The Scheduler dead-letter queue, when the module creates one.
+  dynamic "statement" {
+    for_each = var.scheduler_dlq ? [1] : []
+    content {
+      sid = "ConsumeSchedulerDeadLetterQueue"
+      actions = [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+      ]
+      resources = [aws_sqs_queue.scheduler_dlq[0].arn]
+    }
+  }
+
+  # AWS/Usage (Fargate vCPU in use) and AWS/Events (FailedInvocations of the
+  # rules): GetMetricData supports no resource type, so "*". Read-only.
+  statement {
+    sid       = "ReadUsageAndRuleMetrics"
+    actions   = ["cloudwatch:GetMetricData"]
+    resources = ["*"]
+  }
+
+  # The two Fargate vCPU quotas. The reference consulted for this module
+  # did not confirm a resource type for GetServiceQuota, so "*" (read-only;
+  # a wrong scope would fail with AccessDenied, one monitor_error).
+  statement {
+    sid       = "ReadFargateQuotas"
+    actions   = ["servicequotas:GetServiceQuota"]
+    resources = ["*"]
+  }
+
   # Cross-account clusters: only the listed roles, and only when there are
   # any (an empty resources list would be an invalid statement).
   dynamic "statement" {

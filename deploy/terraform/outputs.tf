@@ -42,3 +42,8 @@ output "log_group_name" {
   description = "CloudWatch log group of the daemon (and the Datadog agent)."
   value       = aws_cloudwatch_log_group.this.name
 }
+
+output "scheduler_dlq_arn" {
+  description = "ARN of the Scheduler dead-letter queue (null unless scheduler_dlq): set it as the schedules' DeadLetterConfig.Arn and grant their execution role sqs:SendMessage on it."
+  value       = var.scheduler_dlq ? aws_sqs_queue.scheduler_dlq[0].arn : null
+}

@@ -143,3 +143,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "scheduler_dlq" {
+  description = "Create an SQS queue for EventBridge Scheduler schedules to name as their dead-letter queue, and have the daemon read it ([events] scheduler_dlq_url)."
+  type        = bool
+  default     = false
+}

@@ -289,6 +289,22 @@ func (s *Server) changedLocked(t *ecsTask, at, now time.Time) {
 	s.publishLocked(t, now)
 }
 
+// sendEventLocked sends an EventBridge event to the routed task-event
+// queue. A refused send is counted, not fatal.
+func (s *Server) sendEventLocked(ev any, now time.Time) (string, bool) {
+	e := &s.ecs
+	body, err := json.Marshal(ev)
+	if err != nil {
+		e.sendFailures++
+		return "", false
+	}
+	if err := s.sqs.sendLocked(e.eventQueue, string(body), now); err != nil {
+		e.sendFailures++
+		return "", false
+	}
+	return string(body), true
+}
+
 // publishLocked sends the task's current state to the event queue, if one
 // is routed. A refused send is counted, not fatal: EventBridge delivery is
 // best effort from the task's point of view too.
@@ -308,16 +324,11 @@ func (s *Server) publishLocked(t *ecsTask, now time.Time) {
 		Resources:  []string{t.arn},
 		Detail:     renderTask[isoTime](t, true),
 	}
-	body, err := json.Marshal(ev)
-	if err != nil {
-		e.sendFailures++
+	body, ok := s.sendEventLocked(ev, now)
+	if !ok {
 		return
 	}
-	if err := s.sqs.sendLocked(e.eventQueue, string(body), now); err != nil {
-		e.sendFailures++
-		return
-	}
-	e.published = append(e.published, string(body))
+	e.published = append(e.published, body)
 	if n := len(e.published); n > publishedKeep {
 		e.published = slices.Delete(e.published, 0, n-publishedKeep)
 	}

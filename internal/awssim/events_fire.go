@@ -76,6 +76,9 @@ type ScheduleSpec struct {
 	// StartDate and EndDate bound when the schedule fires (zero: no bound),
 	// as Scheduler's do; GetSchedule returns them.
 	StartDate, EndDate time.Time
+	// DeadLetterQueue names an SQS queue of this server (name or URL) as
+	// the schedule's dead-letter queue.
+	DeadLetterQueue string
 }
 
 // PutSchedule creates or replaces a Scheduler schedule (creating its group
@@ -95,6 +98,9 @@ func (s *Server) PutSchedule(sp ScheduleSpec) string {
 		flex: flexWindow{Mode: "OFF"}, startDate: sp.StartDate, endDate: sp.EndDate}
 	if sp.Disabled {
 		sc.state = stateDisabled
+	}
+	if sp.DeadLetterQueue != "" {
+		sc.target.DeadLetterConfig = &deadLetterConfig{Arn: s.queueARN(sp.DeadLetterQueue)}
 	}
 	if sp.FlexibleWindow > 0 {
 		m := int32(sp.FlexibleWindow / time.Minute)
@@ -119,6 +125,9 @@ type firing struct {
 	start, end                time.Time // Scheduler's StartDate and EndDate; zero: none
 	from                      *time.Time
 	targets                   []fireTarget
+	rule                      bool   // an EventBridge rule (else a Scheduler schedule)
+	arn                       string // the rule's or schedule's ARN
+	dlq                       string // the schedule's dead-letter queue ARN, if any
 }
 
 type fireTarget struct {
@@ -143,7 +152,8 @@ func (s *Server) FireDue(now time.Time) ([]string, error) {
 		if r.lastFire.IsZero() {
 			r.lastFire = r.created
 		}
-		f := firing{name: r.name, startedBy: startedByRule + r.name, expr: r.expr, anchor: r.created, from: &r.lastFire}
+		f := firing{name: r.name, startedBy: startedByRule + r.name, expr: r.expr, anchor: r.created, from: &r.lastFire,
+			rule: true, arn: s.ruleARN(r.name)}
 		for _, t := range r.targets {
 			if t.EcsParameters != nil {
 				f.targets = append(f.targets, fireTarget{t.Arn, t.EcsParameters})
@@ -166,8 +176,13 @@ func (s *Server) FireDue(now time.Time) ([]string, error) {
 		if len(sb) > scheduleStartedMax {
 			sb = sb[:scheduleStartedMax]
 		}
-		due = append(due, firing{name: sc.name, startedBy: sb, expr: sc.expr, tz: sc.tz,
-			anchor: anchor, start: sc.startDate, end: sc.endDate, from: &sc.lastFire, targets: []fireTarget{{sc.target.Arn, sc.target.EcsParameters}}})
+		f := firing{name: sc.name, startedBy: sb, expr: sc.expr, tz: sc.tz,
+			anchor: anchor, start: sc.startDate, end: sc.endDate, from: &sc.lastFire,
+			targets: []fireTarget{{sc.target.Arn, sc.target.EcsParameters}}, arn: s.scheduleARN(sc.group, sc.name)}
+		if dl := sc.target.DeadLetterConfig; dl != nil {
+			f.dlq = dl.Arn
+		}
+		due = append(due, f)
 	}
 	// Map order is random; fire in a stable order so task ids are reproducible.
 	sort.Slice(due, func(i, j int) bool { return due[i].name < due[j].name })
@@ -214,7 +229,7 @@ func (s *Server) fireLocked(f firing, now time.Time) ([]string, error) {
 			continue
 		}
 		for _, t := range f.targets {
-			arns = append(arns, s.runTargetLocked(t, f.startedBy, at)...)
+			arns = append(arns, s.launchLocked(f, t, at, now)...)
 		}
 	}
 	return arns, nil

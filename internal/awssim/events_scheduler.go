@@ -21,6 +21,12 @@ type schedTarget struct {
 	Arn           string           `json:"Arn"`
 	RoleArn       string           `json:"RoleArn,omitempty"`
 	EcsParameters *ecsTargetParams `json:"EcsParameters,omitempty"`
+	// DeadLetterConfig names the SQS queue failed invocations go to.
+	DeadLetterConfig *deadLetterConfig `json:"DeadLetterConfig,omitempty"`
+}
+
+type deadLetterConfig struct {
+	Arn string `json:"Arn"`
 }
 
 type flexWindow struct {

@@ -1,7 +1,8 @@
 // Package awssim is a small AWS simulator for tests and the demo: an
 // ordinary HTTP server on 127.0.0.1 that speaks the wire protocols the real
 // aws-sdk-go-v2 clients use (ECS JSON 1.1, SQS JSON 1.0, EventBridge JSON 1.1,
-// EventBridge Scheduler REST-JSON). The daemon cannot tell it from AWS: it
+// EventBridge Scheduler REST-JSON, Service Quotas JSON 1.1, CloudWatch RPCv2
+// CBOR). The daemon cannot tell it from AWS: it
 // is pointed here only through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
 //
 // # Where it differs from AWS
@@ -58,6 +59,12 @@
 //     timeout "might result in an error". This is the harsher case: a
 //     consumer whose visibility heartbeat outlived its handler would hide
 //     the message from its new holder here.
+//   - Fargate: every simulated task is On-Demand; usage is the base usage a
+//     test sets plus the vCPU of tasks not yet stopped, published as the
+//     AWS/Usage metric at the current minute; quotas default to 1000 vCPU.
+//     A refused launch leaves its traces at once (launch.go): the CloudTrail
+//     record without CloudTrail's minutes of delay, the dead letter without
+//     Scheduler's retries.
 package awssim
 
 import (
@@ -95,6 +102,7 @@ type Server struct {
 	ecs    ecsState
 	sqs    sqsState
 	events eventsState
+	launch launchState
 
 	ln     net.Listener
 	scheme string // http or https
@@ -116,6 +124,7 @@ func New(o Options) *Server {
 	s.ecs.init()
 	s.sqs.init()
 	s.events.init()
+	s.launch.init()
 	return s
 }
 
@@ -231,6 +240,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, "application/x-amz-json-1.1", &apiError{Status: 400, Code: "SerializationException", Message: err.Error()})
 		return
 	}
+	if isCBORRequest(r) {
+		s.serveCBOR(w, r, body)
+		return
+	}
 	target := r.Header.Get("X-Amz-Target")
 	service, op, ok := strings.Cut(target, ".")
 	var (
@@ -245,6 +258,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name, h, ctype = "sqs:"+op, s.sqsHandler(r.Context(), op), "application/x-amz-json-1.0"
 	case ok && service == "AWSEvents":
 		name, h = "events:"+op, s.eventsHandler(op)
+	case ok && service == "ServiceQuotasV20190624":
+		name, h = "servicequotas:"+op, s.serviceQuotasHandler(op)
 	case !ok && target == "":
 		// EventBridge Scheduler is REST-JSON: the operation is in the path.
 		var params map[string]string

@@ -51,6 +51,9 @@ type sqsMessage struct {
 	receiveCount int
 	firstReceive time.Time
 	handles      []string
+	// attrs are message attributes (all of DataType String), as senders
+	// such as EventBridge Scheduler's dead-letter delivery set them.
+	attrs map[string]string
 }
 
 func (q *sqsState) init() {

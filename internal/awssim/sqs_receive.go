@@ -15,6 +15,7 @@ type sqsReceiveRequest struct {
 	MaxNumberOfMessages *int     `json:"MaxNumberOfMessages"`
 	VisibilityTimeout   *int     `json:"VisibilityTimeout"`
 	WaitTimeSeconds     *int     `json:"WaitTimeSeconds"`
+	MessageAttributes   []string `json:"MessageAttributeNames"`
 }
 
 // sqsWireMessage is a received message on the wire.
@@ -24,6 +25,9 @@ type sqsWireMessage struct {
 	MD5OfBody     string            `json:"MD5OfBody"`
 	Body          string            `json:"Body"`
 	Attributes    map[string]string `json:"Attributes,omitempty"`
+	// Message attributes, when asked for by name or "All".
+	MessageAttributes      map[string]sqsAttrValue `json:"MessageAttributes,omitempty"`
+	MD5OfMessageAttributes string                  `json:"MD5OfMessageAttributes,omitempty"`
 }
 
 // sqsReceiveOptions is a validated sqsReceiveRequest.
@@ -32,6 +36,7 @@ type sqsReceiveOptions struct {
 	visibility *time.Duration // nil: the queue's VisibilityTimeout
 	wait       *time.Duration // nil: the queue's ReceiveMessageWaitTimeSeconds
 	attrs      map[string]bool
+	msgAttrs   []string // requested message attribute names; "All" for all
 }
 
 func sqsParseReceive(in sqsReceiveRequest) (sqsReceiveOptions, *apiError) {
@@ -59,6 +64,7 @@ func sqsParseReceive(in sqsReceiveRequest) (sqsReceiveOptions, *apiError) {
 		d := time.Duration(n) * time.Second
 		o.wait = &d
 	}
+	o.msgAttrs = in.MessageAttributes
 	for _, a := range append(slices.Clone(in.AttributeNames), in.SystemAttributes...) {
 		if a == "All" {
 			for _, b := range sqsSystemAttrs() {
@@ -192,6 +198,9 @@ func (s *Server) sqsReceiveLocked(qu *sqsQueue, o sqsReceiveOptions, now time.Ti
 			Body:          m.body,
 			Attributes:    s.sqsMessageAttrs(m, o.attrs),
 		})
+		if ma := selectMessageAttrs(m.attrs, o.msgAttrs); len(ma) > 0 {
+			out[len(out)-1].MessageAttributes, out[len(out)-1].MD5OfMessageAttributes = ma, sqsAttrsMD5(ma)
+		}
 	}
 	return out
 }
@@ -204,6 +213,7 @@ func sqsMoveToDLQLocked(dlq *sqsQueue, m *sqsMessage) {
 		id:        m.id,
 		body:      m.body,
 		md5:       m.md5,
+		attrs:     m.attrs,
 		sent:      m.sent,
 		visibleAt: m.sent,
 	})

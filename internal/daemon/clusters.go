@@ -62,6 +62,7 @@ func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws
 		Sink:      findingSink{d.dispatcher, d.incidents},
 		Notes:     d.dispatcher,
 		Success:   d.history,
+		Launches:  launchLookup{d},
 		Metrics:   d.metrics,
 		Logger:    d.o.Logger,
 		Now:       d.o.Now,

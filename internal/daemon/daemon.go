@@ -39,7 +39,12 @@ type Options struct {
 	// HealthListener, when set, serves the health endpoint instead of
 	// listening on [health] listen (tests use a free port).
 	HealthListener net.Listener
-	Now            func() time.Time
+	// AccountCheckInterval, when set, replaces the interval of the Fargate
+	// quota and FailedInvocations checks (tests and the demo shorten it;
+	// default: the shortest poll_interval of the account's clusters, at
+	// least 1m).
+	AccountCheckInterval time.Duration
+	Now                  func() time.Time
 }
 
 // Daemon is the assembled monitor.
@@ -66,6 +71,7 @@ type Daemon struct {
 	history       *monitor.History
 	incidents     *monitor.Incidents
 	backfills     []*monitor.Backfill
+	launch        launchParts
 }
 
 // New builds the daemon. It makes no AWS call: problems with credentials
@@ -96,7 +102,14 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 			return nil, err
 		}
 	}
+	d.buildLaunches()
 	if err := d.buildEvents(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.buildSchedulerDLQ(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.buildAccountChecks(ctx); err != nil {
 		return nil, err
 	}
 	d.health.Mount(web.Handler(web.Options{Source: d.statusPage(), Now: o.Now, Logger: o.Logger}))
@@ -125,6 +138,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.events != nil {
 		g.Go(func() error { return d.events.Run(gctx) })
 	}
+	for _, run := range d.launchRunners() {
+		g.Go(func() error { return run(gctx) })
+	}
 	g.Go(func() error { return d.serveHealth(gctx) })
 	err := g.Wait()
 	stopDispatcher()
@@ -143,8 +159,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// Once polls every cluster once and returns the findings (every open
-// condition, as an Opened transition), then the pre-flight checks
+// Once polls every cluster and checks every Fargate quota once and returns
+// the findings (every open condition, as an Opened transition), then the
+// pre-flight checks
 // (monitor.KindCheck): each cluster's rule and schedule discovery, and,
 // with [events], whether the queue is reachable. Nothing is delivered.
 func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
@@ -161,7 +178,7 @@ func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 	if d.queue != nil {
 		out = append(out, monitor.CheckQueue(ctx, d.queue, d.cfg.Events.QueueURL, now))
 	}
-	return out
+	return append(out, d.onceAccountFindings(ctx, now)...)
 }
 
 // Health returns the daemon's health registry.

@@ -38,6 +38,7 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 		OnTask:       d.observeStart(d.jobs),
 		History:      d.history,
 		Findings:     d.dispatcher,
+		Launches:     d.launch.launches,
 		AfterReceive: afterCycle(receiving),
 	})
 	return nil

@@ -32,6 +32,9 @@ type env struct {
 	logs   *testWriter
 	// listener, when set, serves the health endpoint and the status page.
 	listener net.Listener
+	// accountInterval shortens the Fargate quota and FailedInvocations
+	// checks (Options.AccountCheckInterval).
+	accountInterval time.Duration
 }
 
 // newEnv starts the simulator and local Slack and DogStatsD servers.
@@ -82,6 +85,8 @@ func (e *env) start(cfg *config.Config) *Daemon {
 		StatsdOptions:  []statsd.Option{statsd.WithoutTelemetry(), statsd.WithoutClientSideAggregation(), statsd.WithBufferFlushInterval(10 * time.Millisecond)},
 		Now:            e.now,
 		HealthListener: e.listener,
+
+		AccountCheckInterval: e.accountInterval,
 	})
 	if err != nil {
 		e.t.Fatal(err)

@@ -40,6 +40,14 @@ type Options struct {
 
 const cluster = "cron"
 
+// The account's Fargate On-Demand vCPU quota in the demo, and what other
+// teams use of it before and during their batch.
+const (
+	fargateQuota    = 40
+	otherTeams      = 20
+	otherTeamsBatch = 31
+)
+
 // Run plays the scenario and returns when it is over (or ctx is cancelled).
 func Run(ctx context.Context, o Options) error {
 	if o.Duration <= 0 {
@@ -95,7 +103,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock, HealthListener: page})
+	// The account checks (Fargate quota) run at the demo's pace too.
+	d, err := daemon.New(ctx, cfg, daemon.Options{Logger: o.Logger, Version: o.Version, Notifier: n, Now: clock, HealthListener: page,
+		AccountCheckInterval: time.Second})
 	if err != nil {
 		page.Close()
 		return err
@@ -152,6 +162,18 @@ func setUp(sim *awssim.Server) (queueURL string, err error) {
 		sim.PutScheduledRule(fam, "cron(* * * * ? *)", cluster, fam, 1, true)
 	}
 	sim.SkipNextFire("nightly-report")
+	// payroll-export (4 vCPU) fires every minute too, but by then the
+	// account's Fargate On-Demand vCPUs are nearly all in use (the quota is
+	// 40; other teams use some): RunTask refuses it (a launch failure).
+	if _, err := sim.RegisterTaskDefinition("payroll-export", awssim.ContainerDef{Name: "app", Image: "example/payroll-export"}); err != nil {
+		return "", fmt.Errorf("register payroll-export: %w", err)
+	}
+	if err := sim.SetTaskDefinitionCPU("payroll-export", "4096"); err != nil {
+		return "", err
+	}
+	sim.PutScheduledRule("payroll-export", "cron(* * * * ? *)", cluster, "payroll-export", 1, true)
+	sim.SetFargateQuota(awssim.FargateOnDemand, fargateQuota)
+	sim.SetFargateBaseUsage(awssim.FargateOnDemand, otherTeams)
 	// billing-batch-daily runs at 02:00 UTC; the demo starts its copies
 	// itself (the overlap), so the rule only has to exist.
 	sim.PutScheduledRule("billing-batch-daily", "cron(0 2 * * ? *)", cluster, "billing-batch", 1, true)
@@ -221,6 +243,10 @@ schedule_refresh = "5s"
 
   [[cluster.job]]
   rule = "nightly-report"
+  grace = "3s"
+
+  [[cluster.job]]
+  rule = "payroll-export"
   grace = "3s"
 
   [[cluster.job]]

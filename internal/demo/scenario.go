@@ -74,7 +74,11 @@ func scenario() []step {
 			_, err := w.run("ledger-close", "events-rule/ledger-close", 1)
 			return err
 		}},
-		{boundaryAt, "the minute turns: EventBridge fires nightly-report (its task never starts) and ledger-close (a second copy)", func(*world) error {
+		{0.50, "another team's batch takes most of the account's Fargate vCPUs: over 80% of the quota", func(w *world) error {
+			w.sim.SetFargateBaseUsage(awssim.FargateOnDemand, otherTeamsBatch)
+			return nil
+		}},
+		{boundaryAt, "the minute turns: EventBridge fires nightly-report (its task never starts), ledger-close (a second copy) and payroll-export (4 vCPU: refused, the quota is full)", func(*world) error {
 			return nil
 		}},
 		{0.80, "the backlog drains and the overlap ends: incidents resolve", func(w *world) error {
@@ -82,6 +86,10 @@ func scenario() []step {
 				return err
 			}
 			return w.sim.StopTasks(cluster, "finished", w.dups[1:]...)
+		}},
+		{0.86, "the other team's batch ends: the Fargate quota incident resolves", func(w *world) error {
+			w.sim.SetFargateBaseUsage(awssim.FargateOnDemand, otherTeams)
+			return nil
 		}},
 	}
 }

@@ -1,0 +1,175 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
+)
+
+// launchParts are the launch-failure sources beyond the event queue and
+// the Fargate quota watchers: one builder each, none knowing the others.
+type launchParts struct {
+	launches   *monitor.Launches
+	dlq        *monitor.SchedulerDLQ
+	ruleChecks []*monitor.RuleInvocations
+	quotas     []*monitor.Quota
+}
+
+// buildLaunches builds the component every launch-failure source reports
+// to (CloudTrail records on the event queue, the Scheduler dead-letter
+// queue, the rules' FailedInvocations).
+// It needs every cluster built first.
+func (d *Daemon) buildLaunches() {
+	d.launch.launches = monitor.NewLaunches(monitor.LaunchesOptions{
+		Clusters: d.eventClusters, Sink: d.dispatcher, History: d.history,
+		Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
+	})
+}
+
+// launchLookup lets the schedule checks, built before Launches, ask it why
+// a run did not start.
+type launchLookup struct{ d *Daemon }
+
+func (l launchLookup) LaunchFailure(cluster, job string, since time.Time) (monitor.Cause, string, bool) {
+	if l.d.launch.launches == nil {
+		return "", "", false
+	}
+	return l.d.launch.launches.LaunchFailure(cluster, job, since)
+}
+
+// buildSchedulerDLQ consumes [events] scheduler_dlq_url, when set.
+func (d *Daemon) buildSchedulerDLQ(ctx context.Context) error {
+	ev := d.cfg.Events
+	if ev.SchedulerDLQURL == "" {
+		return nil
+	}
+	awsCfg, err := awsConfig(ctx, ev.Region, "")
+	if err != nil {
+		return fmt.Errorf("scheduler dead-letter queue: %w", err)
+	}
+	loop := d.health.Register("scheduler_dlq", max(ev.WaitTime.Duration, ev.VisibilityTimeout.Duration))
+	d.launch.dlq = monitor.NewSchedulerDLQ(monitor.SchedulerDLQOptions{
+		QueueURL: ev.SchedulerDLQURL, SQS: sqs.NewFromConfig(awsCfg), Launches: d.launch.launches,
+		Metrics: d.metrics, Logger: d.log, WaitTime: ev.WaitTime.Duration,
+		AfterReceive: afterCycle(loop),
+	})
+	return nil
+}
+
+// accountScope is the clusters one set of credentials sees in one region:
+// the unit of the account-wide checks.
+type accountScope struct {
+	region, roleARN string
+	clusters        []int // indexes into cfg.Clusters and d.schedules
+	interval        time.Duration
+}
+
+func accountScopes(cfg *config.Config) []*accountScope {
+	var scopes []*accountScope
+	byKey := map[string]*accountScope{}
+	for i, c := range cfg.Clusters {
+		k := c.Region + "|" + c.RoleARN
+		s := byKey[k]
+		if s == nil {
+			s = &accountScope{region: c.Region, roleARN: c.RoleARN}
+			byKey[k] = s
+			scopes = append(scopes, s)
+		}
+		s.clusters = append(s.clusters, i)
+		// At most once per poll_interval, and no more often than the
+		// metrics' one-minute resolution.
+		iv := max(c.PollInterval.Duration, time.Minute)
+		if s.interval == 0 || iv < s.interval {
+			s.interval = iv
+		}
+	}
+	return scopes
+}
+
+// buildAccountChecks builds, per account scope, the Fargate quota watcher
+// ([quota]) and the rules' FailedInvocations check ([events]
+// failed_invocations).
+func (d *Daemon) buildAccountChecks(ctx context.Context) error {
+	if !d.cfg.Quota.Enabled && !d.cfg.Events.FailedInvocations {
+		return nil
+	}
+	for _, sc := range accountScopes(d.cfg) {
+		if d.o.AccountCheckInterval > 0 {
+			sc.interval = d.o.AccountCheckInterval
+		}
+		awsCfg, err := awsConfig(ctx, sc.region, sc.roleARN)
+		if err != nil {
+			return fmt.Errorf("account checks in %s: %w", sc.region, err)
+		}
+		cw := cloudwatch.NewFromConfig(awsCfg)
+		if d.cfg.Quota.Enabled {
+			d.launch.quotas = append(d.launch.quotas, monitor.NewQuota(monitor.QuotaOptions{
+				Config: d.cfg.Quota, Region: sc.region, Account: roleAccount(sc.roleARN),
+				CloudWatch: cw, ServiceQuotas: servicequotas.NewFromConfig(awsCfg),
+				Sink: findingSink{d.dispatcher, d.incidents}, Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
+				// No health loop: a quota check that cannot run is a
+				// monitor_error, not a reason to restart the daemon.
+				Interval: sc.interval,
+			}))
+		}
+		if d.cfg.Events.FailedInvocations {
+			scheds := make([]*monitor.Schedules, 0, len(sc.clusters))
+			for _, i := range sc.clusters {
+				scheds = append(scheds, d.schedules[i])
+			}
+			d.launch.ruleChecks = append(d.launch.ruleChecks, monitor.NewRuleInvocations(monitor.RuleInvocationsOptions{
+				Region: sc.region, CloudWatch: cw, Launches: d.launch.launches,
+				Metrics: d.metrics, Logger: d.log, Now: d.o.Now, Interval: sc.interval,
+				Rules: func() []monitor.RuleRef {
+					var out []monitor.RuleRef
+					for _, s := range scheds {
+						out = append(out, s.Rules()...)
+					}
+					return out
+				},
+			}))
+		}
+	}
+	return nil
+}
+
+// roleAccount is the account of a role ARN (arn:aws:iam::<account>:role/x).
+func roleAccount(roleARN string) string {
+	parts := strings.Split(roleARN, ":")
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+// launchRunners are the long-running launch and account parts, for Run.
+func (d *Daemon) launchRunners() []func(context.Context) error {
+	var out []func(context.Context) error
+	if d.launch.dlq != nil {
+		out = append(out, d.launch.dlq.Run)
+	}
+	for _, q := range d.launch.quotas {
+		out = append(out, q.Run)
+	}
+	for _, r := range d.launch.ruleChecks {
+		out = append(out, r.Run)
+	}
+	return out
+}
+
+// onceAccountFindings checks every quota once (for `once`).
+func (d *Daemon) onceAccountFindings(ctx context.Context, now time.Time) []monitor.Finding {
+	var out []monitor.Finding
+	for _, q := range d.launch.quotas {
+		out = append(out, q.Check(ctx, now)...)
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+package monitor
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+)
+
+// LaunchHandler takes a refused launch; *Launches satisfies it. An error
+// means it was not delivered and the message must stay for redelivery.
+type LaunchHandler interface {
+	Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
+}
+
+// handleLaunchRecord handles a message that is not a task state change but
+// may be a CloudTrail RunTask record; ok is false when it is not one.
+func (e *Events) handleLaunchRecord(ctx context.Context, m sqstypes.Message) (Outcome, bool) {
+	msgID := aws.ToString(m.MessageId)
+	a, ok, err := ParseCloudTrailRunTask([]byte(aws.ToString(m.Body)))
+	if !ok {
+		return "", false
+	}
+	if err != nil {
+		e.log.Warn("malformed CloudTrail record left for the dead-letter queue", "message_id", msgID, "err", err)
+		e.metrics.Count("events.malformed", 1, nil)
+		return OutcomeMalformed, true
+	}
+	if a == nil {
+		// A RunTask that started its task, or one a person made.
+		e.metrics.Count("events.ignored", 1, []string{"reason:not_a_launch_failure"})
+		e.delete(ctx, m)
+		return OutcomeIgnored, true
+	}
+	out, err := e.o.Launches.Handle(ctx, *a)
+	switch out {
+	case OutcomeRetry:
+		e.log.Warn("launch failure not delivered; kept for redelivery", "message_id", msgID, "err", err)
+		e.setVisibility(ctx, m, firstRetryVisibility)
+		return out, true
+	case OutcomeAbandoned:
+		return out, true
+	}
+	e.delete(ctx, m)
+	return out, true
+}

@@ -6,7 +6,8 @@ import "strings"
 // of the JSON contract of `once -o json` and of the job.launch_failed
 // metric's cause tag. The table below is documented, with the public source
 // of every row, in the README ("Launch failure causes"); each row has a
-// sample record under testdata/cloudtrail or testdata/scheduler-dlq.
+// sample record under testdata/cloudtrail or testdata/scheduler-dlq. The
+// codes and texts matched are those of docs/AWS-NOTES.md §7.
 const (
 	CauseFargateVCPUQuota     Cause = "fargate_vcpu_quota"
 	CauseCapacity             Cause = "capacity"

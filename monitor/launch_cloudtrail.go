@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// CloudTrail RunTask records as EventBridge delivers them (README,
-// "Launch failures"): detail-type "AWS API Call via CloudTrail", source
-// aws.ecs, detail.eventSource ecs.amazonaws.com, detail.eventName RunTask.
+// CloudTrail RunTask records as EventBridge delivers them
+// (docs/AWS-NOTES.md §7): detail-type "AWS API Call via CloudTrail",
+// source aws.ecs, detail.eventSource ecs.amazonaws.com, detail.eventName
+// RunTask.
 const (
 	cloudTrailDetailType = "AWS API Call via CloudTrail"
 	ecsEventSourceHost   = "ecs.amazonaws.com"

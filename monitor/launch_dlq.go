@@ -14,7 +14,7 @@ import (
 )
 
 // Message attributes of an EventBridge Scheduler dead-letter message
-// (README, "Launch failures" cites the Scheduler guide). The body is the
+// (docs/AWS-NOTES.md §7). The body is the
 // target's input, which for an ECS target names neither job nor cluster.
 const (
 	dlqErrorCode     = "ERROR_CODE"

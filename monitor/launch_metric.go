@@ -19,7 +19,7 @@ type RuleRef struct {
 
 const (
 	// metricQueriesPerCall is GetMetricData's limit on queries per call
-	// (README, "AWS API economy").
+	// (docs/AWS-NOTES.md §7).
 	metricQueriesPerCall = 500
 	// ruleMetricGrace: a minute with failed invocations is reported only
 	// once this old, so that the CloudTrail record of the same launch,

@@ -35,7 +35,7 @@ type QuotaSink interface {
 }
 
 // FargateClass is one Fargate capacity class with its usage metric class
-// and its Service Quotas code (README, "Fargate capacity").
+// and its Service Quotas code (docs/AWS-NOTES.md §7).
 type FargateClass struct {
 	Name        string // "OnDemand" or "Spot": the finding's class and the metric tag
 	MetricClass string // the AWS/Usage Class dimension

@@ -35,7 +35,7 @@ resource "aws_sqs_queue" "events" {
   tags = local.tags
 }
 
-# One rule, two kinds of event (README, "Launch failures"):
+# One rule, two kinds of event (README, "Launch failures"; docs/AWS-NOTES.md §7):
 # - ECS Task State Change events of the monitored clusters;
 # - CloudTrail records of RunTask calls, which tell a launch that was
 #   refused (quota, capacity, permissions, configuration). EventBridge gets

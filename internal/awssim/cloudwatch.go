@@ -16,7 +16,7 @@ import (
 const (
 	cloudWatchPathPrefix = "/service/GraniteServiceVersion20100801/operation/"
 	// getMetricDataMax is the number of queries one GetMetricData call may
-	// carry (the README cites the API reference).
+	// carry (docs/AWS-NOTES.md §7).
 	getMetricDataMax = 500
 )
 

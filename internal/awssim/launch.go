@@ -8,8 +8,8 @@ import (
 )
 
 // Refused launches. When a rule or schedule fires and its launch is
-// refused, the simulator does what AWS does around it (README, "Launch
-// failures"):
+// refused, the simulator does what AWS does around it (docs/AWS-NOTES.md
+// §7):
 //   - RunTask was called and failed, or returned no task: a CloudTrail
 //     RunTask record ("AWS API Call via CloudTrail") goes to the routed
 //     task-event queue, as the forwarding rule would deliver it;

@@ -32,13 +32,21 @@ func (e *Events) handleLaunchRecord(ctx context.Context, m sqstypes.Message) (Ou
 		e.delete(ctx, m)
 		return OutcomeIgnored, true
 	}
+	// As for a failed task: hidden while its alert waits (Slack's pace, a
+	// roll-up), backed off when it was not delivered, made visible again at
+	// once when shutdown cut it short.
+	stopHeartbeat := e.keepHidden(ctx, m)
 	out, err := e.o.Launches.Handle(ctx, *a)
-	switch out {
-	case OutcomeRetry:
-		e.log.Warn("launch failure not delivered; kept for redelivery", "message_id", msgID, "err", err)
-		e.setVisibility(ctx, m, firstRetryVisibility)
-		return out, true
-	case OutcomeAbandoned:
+	stopHeartbeat()
+	switch {
+	case out == OutcomeAbandoned || (out == OutcomeRetry && ctx.Err() != nil):
+		e.release(ctx, []sqstypes.Message{m})
+		return OutcomeAbandoned, true
+	case out == OutcomeRetry:
+		vis := retryVisibility(m, e.o.Config.VisibilityTimeout.Duration)
+		e.log.Warn("launch failure not delivered; record kept for redelivery", "message_id", msgID, "err", err, "retry_in", vis)
+		e.metrics.Count("events.deliver_failed", 1, nil)
+		e.setVisibility(ctx, m, vis)
 		return out, true
 	}
 	e.delete(ctx, m)

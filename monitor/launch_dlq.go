@@ -150,12 +150,16 @@ func (q *SchedulerDLQ) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		return OutcomeMalformed
 	}
 	out, err := q.o.Launches.Handle(ctx, a)
-	switch out {
-	case OutcomeRetry:
-		q.log.Warn("launch failure not delivered; kept for redelivery", "message_id", msgID, "err", err)
+	switch {
+	case out == OutcomeAbandoned || (out == OutcomeRetry && ctx.Err() != nil):
+		// For the next instance, at once; ctx may be the one shutdown ended.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		q.changeVisibility(rctx, m, 0)
+		cancel()
+		return OutcomeAbandoned
+	case out == OutcomeRetry:
+		q.log.Warn("launch failure not delivered; dead letter kept for redelivery", "message_id", msgID, "err", err)
 		q.changeVisibility(ctx, m, firstRetryVisibility)
-		return out
-	case OutcomeAbandoned:
 		return out
 	}
 	if _, err := q.o.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q.o.QueueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {

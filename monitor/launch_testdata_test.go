@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -193,5 +194,29 @@ func TestLaunchesOneFindingPerRun(t *testing.T) {
 	now = now.Add(time.Hour)
 	if out, _ := l.Handle(t.Context(), next); out != OutcomeAlerted {
 		t.Errorf("the next run's failure: %s, want alerted", out)
+	}
+}
+
+// A launch failure Slack refuses for good (PermanentError) is not retried:
+// the run is done with, and another source's report of it alerts nothing.
+func TestLaunchesPermanentRefusal(t *testing.T) {
+	sink := &launchSinkFunc{}
+	now := time.Date(2026, 3, 9, 2, 1, 0, 0, time.UTC)
+	l := NewLaunches(LaunchesOptions{Clusters: []EventCluster{{Name: "cron", Region: "ap-northeast-1"}}, Sink: sink,
+		Now: func() time.Time { return now }})
+	a := LaunchAttempt{Source: LaunchSourceCloudTrail, ID: "cloudtrail:1", Cluster: "cron",
+		Task: Task{StartedBy: "events-rule/nightly"}, At: now, Text: "RESOURCE:MEMORY"}
+	calls := 0
+	sink.deliver = func(Finding) error {
+		calls++
+		return &PermanentError{Reason: "channel_not_found", Err: errors.New("slack: channel_not_found")}
+	}
+	if out, err := l.Handle(t.Context(), a); out != OutcomeRejected || err != nil {
+		t.Fatalf("permanent refusal: %s, %v; want rejected without an error", out, err)
+	}
+	b := a
+	b.Source, b.ID = LaunchSourceRuleMetric, "failed_invocations:nightly@1"
+	if out, _ := l.Handle(t.Context(), b); out != OutcomeDuplicate || calls != 1 {
+		t.Errorf("the other source's report: %s after %d deliveries; want a duplicate, no second try", out, calls)
 	}
 }

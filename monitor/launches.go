@@ -149,6 +149,12 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 		l.mu.Unlock()
 
 		err := l.o.Sink.DeliverFailure(ctx, l.finding(cl, job, a, cause, now))
+		_, permanent := Permanent(err)
+		if permanent {
+			// No retry can deliver it (the dispatcher logged and counted
+			// it): the run is done with, for this source and the others.
+			err = nil
+		}
 		l.mu.Lock()
 		run := l.runs[key]
 		run.pending, run.failed = nil, err != nil
@@ -166,6 +172,9 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 			l.o.History.Record(cl.Name, job.Name, Run{StoppedAt: a.At, Result: ResultFailure, Cause: cause})
 		}
 		l.metrics.Count("job.launch_failed", 1, []string{"cluster:" + cl.Name, "job:" + job.Name, "cause:" + string(cause)})
+		if permanent {
+			return OutcomeRejected, nil
+		}
 		return OutcomeAlerted, nil
 	}
 }

@@ -166,6 +166,12 @@ func (d *Dispatcher) logFinding(f Finding) {
 		if f.ExitCode != nil {
 			attrs = append(attrs, "exit_code", *f.ExitCode)
 		}
+		if f.Source != "" {
+			attrs = append(attrs, "source", f.Source, "error_code", f.ErrorCode)
+		}
+	}
+	if f.Account != "" || f.Class != "" {
+		attrs = append(attrs, "account", f.Account, "region", f.Region, "class", f.Class)
 	}
 	d.log.Log(context.Background(), levelOf(f), f.Message, attrs...)
 }

@@ -164,6 +164,11 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	if n := len(e.postsWith("Launch failed")); n != 4 {
 		t.Errorf("launch_failed alerts = %d, want 4 (one per failed run)", n)
 	}
+	// Whichever of its two sources came first (CloudTrail or the dead
+	// letter), one log line names it and AWS's error code.
+	if len(e.logs.logged(`"kind":"launch_failed"`, `"job":"export-nightly"`, `"source":"`, `"error_code":"InvalidParameterException"`)) != 1 {
+		t.Error("want one log line of export-nightly's launch failure with its source and error code")
+	}
 	eventually(t, "job.launch_failed metric", func() bool {
 		return e.statsd.Has("ecs_cron.job.launch_failed", "job:billing-nightly", "cause:fargate_vcpu_quota") &&
 			e.statsd.Has("ecs_cron.job.launch_failed", "job:export-nightly", "cause:invalid_configuration")
@@ -202,6 +207,9 @@ func TestE2EFargateQuota(t *testing.T) {
 	eventually(t, "quota escalated", func() bool { return len(e.postsWith("Fargate vCPU quota escalated to critical")) == 1 })
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 3)
 	eventually(t, "quota resolved", func() bool { return len(e.postsWith("Resolved: Fargate vCPU quota")) == 1 })
+	if len(e.logs.logged(`"kind":"fargate_quota"`, `"account":"123456789012"`, `"class":"OnDemand"`)) == 0 {
+		t.Error("no log line of the quota incident with its account and class")
+	}
 	if n := len(e.postsWith("Fargate vCPU quota")); n != 3 {
 		t.Errorf("quota posts = %d, want 3 (warn, escalate, resolve)", n)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,37 +14,16 @@ import (
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
-const launchConfig = `
-[slack]
-token = "${SLACK_BOT_TOKEN}"
-channel = "#cron-alerts"
-api_url = "{{SLACK}}"
-
-[datadog]
-address = "{{STATSD}}"
-
-[summary]
-schedule = "@every 1h"
-
-[events]
-queue_url = "{{QUEUE}}"
-scheduler_dlq_url = "{{DLQ}}"
-region = "ap-northeast-1"
-wait_time = "1s"
-visibility_timeout = "1s"
-
-[quota]
-enabled = {{QUOTA}}
-renotify_interval = "1h"
-
-[health]
-listen = ""
-
-[[cluster]]
-name = "cron"
-region = "ap-northeast-1"
-poll_interval = "1s"
-`
+// launchTOML is the events configuration (events_e2e_test.go) with the
+// Scheduler dead-letter queue, a [quota] table and one-second polls.
+func launchTOML(q, dlq string, quota bool) string {
+	return strings.NewReplacer(
+		"{{QUEUE}}", q,
+		"[events]\n", "[events]\nscheduler_dlq_url = \""+dlq+"\"\n",
+		"[health]\n", fmt.Sprintf("[quota]\nenabled = %v\nrenotify_interval = \"1h\"\n\n[health]\n", quota),
+		`poll_interval = "1h"`, `poll_interval = "1s"`,
+	).Replace(eventsConfig)
+}
 
 // launchEnv is a simulator on a settable clock with the event queue, the
 // Scheduler dead-letter queue and the cron cluster; the daemon's account
@@ -61,11 +41,7 @@ func launchEnv(t *testing.T, start time.Time) (*env, *testkit.Clock, string, str
 
 func (e *env) launchConfig(q, dlq string, quota bool) {
 	e.t.Helper()
-	enabled := "false"
-	if quota {
-		enabled = "true"
-	}
-	e.start(e.config(strings.NewReplacer("{{QUEUE}}", q, "{{DLQ}}", dlq, "{{QUOTA}}", enabled).Replace(launchConfig)))
+	e.start(e.config(launchTOML(q, dlq, quota)))
 }
 
 // postsWith returns the Slack posts whose text holds every one of subs.
@@ -182,7 +158,7 @@ func TestE2EFargateQuota(t *testing.T) {
 	e.sim.SetFargateQuota(awssim.FargateOnDemand, 10)
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 8.5)
 
-	cfg := e.config(strings.NewReplacer("{{QUEUE}}", q, "{{DLQ}}", dlq, "{{QUOTA}}", "true").Replace(launchConfig))
+	cfg := e.config(launchTOML(q, dlq, true))
 	d, err := New(t.Context(), cfg, Options{Now: e.now})
 	if err != nil {
 		t.Fatal(err)

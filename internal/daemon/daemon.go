@@ -224,7 +224,8 @@ func (d *Daemon) startupAttrs() []any {
 		clusters = append(clusters, c.Name+"@"+c.Region)
 	}
 	attrs := []any{"version", d.o.Version, "clusters", clusters, "notifiers", d.notifiers,
-		"events", d.cfg.Events.Enabled(), "summary", d.cfg.Summary.Schedule}
+		"events", d.cfg.Events.Enabled(), "summary", d.cfg.Summary.Schedule,
+		"launch_sources", d.launchSources(), "fargate_quota", d.cfg.Quota.Enabled}
 	if !d.cfg.Slack.Enabled() && d.o.Notifier == nil {
 		attrs = append(attrs, "note", "no Slack configured: findings go to the log only")
 	}

@@ -91,6 +91,9 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	e.sim.RefuseLaunches("export-nightly", awssim.LaunchRefusal{Code: "InvalidParameterException",
 		Message: "Error retrieving subnet information for [subnet-0a1b2c3d4e5f60718]: The subnet ID 'subnet-0a1b2c3d4e5f60718' does not exist"})
 	e.launchConfig(q, dlq, false)
+	eventually(t, "start-up line", func() bool {
+		return len(e.logs.logged("ecs-cron-monitor started", `"launch_sources":["cloudtrail","scheduler_dlq","failed_invocations"]`)) == 1
+	})
 	eventually(t, "schedules discovered", func() bool {
 		return e.sim.Calls("events:ListTargetsByRule") >= 2 && e.sim.Calls("scheduler:GetSchedule") >= 1
 	})

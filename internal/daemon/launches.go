@@ -150,6 +150,22 @@ func roleAccount(roleARN string) string {
 	return parts[4]
 }
 
+// launchSources names the launch-failure sources that run, for the
+// start-up line.
+func (d *Daemon) launchSources() []string {
+	out := []string{}
+	if d.events != nil {
+		out = append(out, monitor.LaunchSourceCloudTrail)
+	}
+	if d.launch.dlq != nil {
+		out = append(out, monitor.LaunchSourceSchedulerDLQ)
+	}
+	if len(d.launch.ruleChecks) > 0 {
+		out = append(out, monitor.LaunchSourceRuleMetric)
+	}
+	return out
+}
+
 // launchRunners are the long-running launch and account parts, for Run.
 func (d *Daemon) launchRunners() []func(context.Context) error {
 	var out []func(context.Context) error

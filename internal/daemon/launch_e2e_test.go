@@ -71,12 +71,13 @@ func cloudTrailSample(t *testing.T, name string) string {
 
 // Each launch-failure source produces one launch_failed with the job and
 // its cause: a full vCPU quota (CloudTrail), a bad subnet (CloudTrail and
-// the Scheduler dead letter: one alert), a role that cannot be assumed
-// (FailedInvocations only). A redelivered record alerts nothing more. The
+// the Scheduler dead letter: one alert), a rule's role that cannot be
+// assumed (FailedInvocations only), a schedule's role that may not run the
+// task (the dead letter only). A redelivered record alerts nothing more. The
 // missed run of each then names its launch failure.
 func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	e, clock, q, dlq := launchEnv(t, time.Date(2026, 3, 9, 1, 59, 0, 0, time.UTC))
-	for _, f := range []string{"billing", "report", "export"} {
+	for _, f := range []string{"billing", "report", "export", "sync"} {
 		if _, err := e.sim.RegisterTaskDefinition(f); err != nil {
 			t.Fatal(err)
 		}
@@ -84,10 +85,15 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	e.sim.PutScheduledRule("billing-nightly", "cron(0 2 * * ? *)", "cron", "billing", 1, true)
 	e.sim.PutScheduledRule("report-nightly", "cron(0 2 * * ? *)", "cron", "report", 1, true)
 	e.sim.PutSchedule(awssim.ScheduleSpec{Name: "export-nightly", Expr: "cron(0 2 * * ? *)", Cluster: "cron", Family: "export", DeadLetterQueue: "sched-dlq"})
+	e.sim.PutSchedule(awssim.ScheduleSpec{Name: "sync-nightly", Expr: "cron(0 2 * * ? *)", Cluster: "cron", Family: "sync", DeadLetterQueue: "sched-dlq"})
 	e.sim.SetFargateQuota(awssim.FargateOnDemand, 2)
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 1.9) // no room for a 0.25 vCPU task
 	e.sim.RefuseLaunches("report-nightly", awssim.LaunchRefusal{BeforeRunTask: true, Code: "AccessDeniedException",
 		Message: "EventBridge could not assume the rule's role"})
+	// Scheduler's role may not call RunTask: no CloudTrail record of a
+	// call, only the dead letter.
+	e.sim.RefuseLaunches("sync-nightly", awssim.LaunchRefusal{BeforeRunTask: true, Code: "AccessDeniedException",
+		Message: "User: arn:aws:sts::123456789012:assumed-role/schedulerRole/x is not authorized to perform: ecs:RunTask"})
 	e.sim.RefuseLaunches("export-nightly", awssim.LaunchRefusal{Code: "InvalidParameterException",
 		Message: "Error retrieving subnet information for [subnet-0a1b2c3d4e5f60718]: The subnet ID 'subnet-0a1b2c3d4e5f60718' does not exist"})
 	e.launchConfig(q, dlq, false)
@@ -95,7 +101,7 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 		return len(e.logs.logged("ecs-cron-monitor started", `"launch_sources":["cloudtrail","scheduler_dlq","failed_invocations"]`)) == 1
 	})
 	eventually(t, "schedules discovered", func() bool {
-		return e.sim.Calls("events:ListTargetsByRule") >= 2 && e.sim.Calls("scheduler:GetSchedule") >= 1
+		return e.sim.Calls("events:ListTargetsByRule") >= 2 && e.sim.Calls("scheduler:GetSchedule") >= 2
 	})
 
 	clock.Add(time.Minute) // 02:00: everything fires, nothing starts
@@ -107,8 +113,12 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	e.sim.SendRaw(q, sample) // EventBridge delivered it twice
 	eventually(t, "CloudTrail and dead-letter launch failures alerted", func() bool {
 		return len(e.postsWith("Launch failed", "billing-nightly")) == 1 && len(e.postsWith("Launch failed", "export-nightly")) == 1 &&
-			len(e.postsWith("Launch failed", "billing-batch-daily")) == 1
+			len(e.postsWith("Launch failed", "billing-batch-daily")) == 1 && len(e.postsWith("Launch failed", "sync-nightly")) == 1
 	})
+	if p := e.postsWith("Launch failed", "sync-nightly")[0]; !strings.Contains(p.Text, "access denied") ||
+		!strings.Contains(p.Attachments, monitor.LaunchSourceSchedulerDLQ) {
+		t.Errorf("sync-nightly alert does not name access denied from the dead letter: %s", p.Attachments)
+	}
 	if p := e.postsWith("Launch failed", "billing-nightly")[0]; !strings.Contains(p.Text, "Fargate vCPU quota reached") {
 		t.Errorf("billing-nightly alert does not name the quota: %s", p.Text)
 	}
@@ -123,7 +133,7 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 
 	clock.Add(6 * time.Minute) // 02:06: past the metric's grace and the runs' grace
 	eventually(t, "FailedInvocations launch failure and missed runs", func() bool {
-		return len(e.postsWith("Launch failed", "report-nightly")) == 1 && len(e.postsWith("Missed run")) == 3
+		return len(e.postsWith("Launch failed", "report-nightly")) == 1 && len(e.postsWith("Missed run")) == 4
 	})
 	if p := e.postsWith("Launch failed", "report-nightly")[0]; !strings.Contains(p.Attachments, monitor.LaunchSourceRuleMetric) {
 		t.Errorf("report-nightly alert does not name its source: %s", p.Attachments)
@@ -132,6 +142,7 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 		"billing-nightly": "did not start: Fargate vCPU quota reached",
 		"export-nightly":  "did not start: invalid configuration",
 		"report-nightly":  "did not start: launch refused",
+		"sync-nightly":    "did not start: access denied",
 	} {
 		if ps := e.postsWith("Missed run", job); len(ps) != 1 || !strings.Contains(ps[0].Text, why) {
 			t.Errorf("missed run of %s = %v, want one naming %q", job, ps, why)
@@ -140,8 +151,8 @@ func TestE2ELaunchFailuresEverySource(t *testing.T) {
 	// Three more FailedInvocations reads of the same minute: nothing new.
 	reads := e.sim.Calls("cloudwatch:GetMetricData")
 	eventually(t, "more metric reads", func() bool { return e.sim.Calls("cloudwatch:GetMetricData") >= reads+3 })
-	if n := len(e.postsWith("Launch failed")); n != 4 {
-		t.Errorf("launch_failed alerts = %d, want 4 (one per failed run)", n)
+	if n := len(e.postsWith("Launch failed")); n != 5 {
+		t.Errorf("launch_failed alerts = %d, want 5 (one per failed run)", n)
 	}
 	// Whichever of its two sources came first (CloudTrail or the dead
 	// letter), one log line names it and AWS's error code.

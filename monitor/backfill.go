@@ -26,6 +26,11 @@ type BackfillOptions struct {
 	History  RunRecorder
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Before, when set, leaves out tasks that stopped at or after it: the
+	// daemon sets its start when the event consumer reports later stops,
+	// so that a run the backfill and an event both see is judged (and
+	// counted in the summary) by the event, not taken for a duplicate.
+	Before time.Time
 }
 
 // Backfill fills History at start-up with what ECS still knows, so that a
@@ -70,7 +75,8 @@ func (b *Backfill) Run(ctx context.Context) (int, error) {
 		}
 		for _, t := range out.Tasks {
 			task := taskFromECS(t)
-			if task.LastStatus == "STOPPED" && !task.StoppedAt.IsZero() && now.Sub(task.StoppedAt) <= BackfillWindow {
+			if task.LastStatus == "STOPPED" && !task.StoppedAt.IsZero() && now.Sub(task.StoppedAt) <= BackfillWindow &&
+				(b.o.Before.IsZero() || task.StoppedAt.Before(b.o.Before)) {
 				tasks = append(tasks, task)
 			}
 		}

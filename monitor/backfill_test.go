@@ -117,3 +117,32 @@ func TestBackfillOnlyTheLastHour(t *testing.T) {
 		t.Errorf("backfilled %d (%v): %+v", n, err, jh.Runs)
 	}
 }
+
+// With Before set (the daemon's start, when events report later stops),
+// a task that stopped since is left to its event: taken here, the event
+// would look like a duplicate and the summary would miss the run.
+func TestBackfillLeavesLaterStopsToEvents(t *testing.T) {
+	now := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+	started := now.Add(-10 * time.Second)
+	task := func(id string, stopped time.Time) ecstypes.Task {
+		return ecstypes.Task{TaskArn: aws.String("arn:aws:ecs:ap-northeast-1:123456789012:task/cron/" + id),
+			TaskDefinitionArn: aws.String("arn:aws:ecs:ap-northeast-1:123456789012:task-definition/etl:1"),
+			LastStatus:        aws.String("STOPPED"), StartedAt: aws.Time(stopped.Add(-time.Minute)), StoppedAt: aws.Time(stopped),
+			StopCode:   ecstypes.TaskStopCodeEssentialContainerExited,
+			Containers: []ecstypes.Container{{Name: aws.String("app"), ExitCode: aws.Int32(0), LastStatus: aws.String("STOPPED")}}}
+	}
+	api := ecsFuncs{
+		list: func(*ecs.ListTasksInput) (*ecs.ListTasksOutput, error) {
+			return &ecs.ListTasksOutput{TaskArns: []string{"before", "since"}}, nil
+		},
+		describe: func(*ecs.DescribeTasksInput) (*ecs.DescribeTasksOutput, error) {
+			return &ecs.DescribeTasksOutput{Tasks: []ecstypes.Task{task("before", started.Add(-time.Second)), task("since", started.Add(time.Second))}}, nil
+		},
+	}
+	hist := NewHistory(func() time.Time { return now })
+	n, err := NewBackfill(BackfillOptions{Cluster: "cron", ECS: api, History: hist, Now: func() time.Time { return now }, Before: started}).Run(t.Context())
+	jh, _ := hist.Job("cron", "etl")
+	if err != nil || n != 1 || len(jh.Runs) != 1 || ShortID(jh.Runs[0].TaskARN) != "before" {
+		t.Errorf("backfilled %d (%v): %+v, want only the task stopped before the start", n, err, jh.Runs)
+	}
+}

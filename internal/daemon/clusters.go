@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -86,9 +87,15 @@ func (d *Daemon) buildEventCluster(c config.Cluster, taskDefs *monitor.TaskDefin
 }
 
 // buildBackfill builds the cluster's start-up backfill of run history from
-// the tasks ECS still lists as stopped.
+// the tasks ECS still lists as stopped. With an event queue, runs that stop
+// once the daemon is up are the events' to judge.
 func (d *Daemon) buildBackfill(c config.Cluster, client *ecs.Client, taskDefs *monitor.TaskDefinitions) {
+	var before time.Time
+	if d.cfg.Events.Enabled() {
+		before = d.o.Now()
+	}
 	d.backfills = append(d.backfills, monitor.NewBackfill(monitor.BackfillOptions{
 		Cluster: c.Name, ECS: client, Jobs: d.jobs[c.Name], TaskDefs: taskDefs, History: d.history, Logger: d.o.Logger, Now: d.o.Now,
+		Before: before,
 	}))
 }

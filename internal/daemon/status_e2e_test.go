@@ -69,7 +69,11 @@ func statusScenario(t *testing.T) string {
 	e.sim.SetTaskPlan("cleanup", awssim.TaskPlan{RunFor: 20 * time.Millisecond})
 	e.sim.SetTaskPlan("billing-batch", awssim.TaskPlan{RunFor: 30 * time.Millisecond, ExitCodes: map[string]int{"app": 2}})
 	run(t, e.sim, "cron", "report-export", "events-rule/report-export", 1)
-	e.sim.Step(time.Now().Add(100 * time.Millisecond)) // stopped before the daemon starts
+	stopped := time.Now().Add(100 * time.Millisecond)
+	e.sim.Step(stopped)
+	// Stopped before the daemon starts: the backfill takes only those when
+	// events report the later ones.
+	eventually(t, "the stop in the past", func() bool { return time.Now().After(stopped) })
 
 	queue, base := e.statusListener(t)
 	e.start(e.config(strings.Replace(statusConfig, "{{QUEUE}}", queue, 1)))

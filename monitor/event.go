@@ -97,19 +97,31 @@ func (t *eventTime) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil
 		}
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
-			if v, err := time.Parse(layout, s); err == nil {
-				t.Time = v.UTC()
-				return nil
-			}
-		}
+		t.Time = parseEventTime(s)
 		return nil
 	}
-	if f, err := strconv.ParseFloat(string(b), 64); err == nil && f > 0 && f < 1e11 {
-		sec := int64(f)
-		t.Time = time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
-	}
+	t.Time = unixEventTime(string(b))
 	return nil
+}
+
+// parseEventTime reads an ISO-8601 timestamp; the zero time if it is not one.
+func parseEventTime(s string) time.Time {
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
+		if v, err := time.Parse(layout, s); err == nil {
+			return v.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// unixEventTime reads Unix seconds; the zero time if s is not a plausible
+// number of them.
+func unixEventTime(s string) time.Time {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1e11 {
+		sec := int64(f)
+		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
+	}
+	return time.Time{}
 }
 
 // ParseEvent decodes an ECS Task State Change event from an SQS message
@@ -117,7 +129,21 @@ func (t *eventTime) UnmarshalJSON(b []byte) error {
 // fields it does not know and strict about what it needs: the envelope's
 // source and detail-type, the task ARN and the cluster ARN. Errors never
 // quote the body, so they are safe to log.
-func ParseEvent(body []byte) (TaskEvent, error) {
+func ParseEvent(body []byte) (TaskEvent, error) { return parseEvent(string(body)) }
+
+// parseEvent is ParseEvent on a message body as SQS hands it over. The
+// fast path (scanEvent) takes the events it can; decodeEvent, with
+// encoding/json, decides everything else and words the errors.
+func parseEvent(body string) (TaskEvent, error) {
+	if ev, ok := scanEvent(body); ok {
+		return ev, nil
+	}
+	return decodeEvent([]byte(body))
+}
+
+// decodeEvent is the reference decoding with encoding/json: envelope (raw
+// or in SNS), then detail.
+func decodeEvent(body []byte) (TaskEvent, error) {
 	var sns snsEnvelope
 	if err := json.Unmarshal(body, &sns); err != nil {
 		return TaskEvent{}, fmt.Errorf("decode event JSON: %w", err)
@@ -189,11 +215,19 @@ func (e TaskEvent) DedupKey() string {
 
 // arnRegion returns the region field of an ARN, "" if s is not an ARN.
 func arnRegion(s string) string {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
+	// arn:partition:service:region:account:resource
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
 		return ""
 	}
-	return parts[3]
+	var field [4]string
+	for i := range field {
+		var found bool
+		if field[i], rest, found = strings.Cut(rest, ":"); !found {
+			return ""
+		}
+	}
+	return field[2]
 }
 
 // How long, and how many, handled events are remembered for

@@ -282,7 +282,7 @@ func (e *Events) release(ctx context.Context, ms []sqstypes.Message) {
 func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 	msgID := aws.ToString(m.MessageId)
 	e.metrics.Count("events.received", 1, nil)
-	ev, err := ParseEvent([]byte(aws.ToString(m.Body)))
+	ev, err := parseEvent(aws.ToString(m.Body))
 	if err != nil && errors.Is(err, ErrNotTaskEvent) && e.o.Launches != nil {
 		if out, ok := e.handleLaunchRecord(ctx, m); ok {
 			return out

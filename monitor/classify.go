@@ -1,8 +1,8 @@
 package monitor
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -206,6 +206,7 @@ func UserStopped(t Task) bool { return t.StopCode == stopCodeUserInitiated }
 // failureMessage is the one-line text of a failed_task finding; notifiers
 // render the details from Failure.
 func failureMessage(f *Failure) string {
+	// Concatenation, not fmt: this runs for every failed run.
 	container := "its container"
 	if f.Container != "" {
 		container = "container " + f.Container
@@ -221,5 +222,5 @@ func failureMessage(f *Failure) string {
 	if f.ExitCode == nil {
 		return "the task stopped before " + container + " exited"
 	}
-	return fmt.Sprintf("%s exited with code %d", container, *f.ExitCode)
+	return container + " exited with code " + strconv.Itoa(*f.ExitCode)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +57,8 @@ type EventCluster struct {
 	Region   string
 	Jobs     *Jobs
 	TaskDefs *TaskDefinitions
+
+	tag string // "cluster:<Name>", made once by NewEvents
 }
 
 // EventsOptions configures Events. SQS, Sink and Config.QueueURL are
@@ -156,6 +159,7 @@ type Events struct {
 	// every handler goroutine, waited for on shutdown.
 	inflight chan struct{}
 	handlers sync.WaitGroup
+	queueURL *string // Config.QueueURL, shared by every (read-only) request
 }
 
 // NewEvents builds the consumer; Run starts it.
@@ -167,6 +171,11 @@ func NewEvents(o EventsOptions) *Events {
 	require("NewEvents", "Config.VisibilityTimeout", o.Config.VisibilityTimeout.Duration > 0)
 	if e.o.ReceiveBackoff <= 0 {
 		e.o.ReceiveBackoff = time.Second
+	}
+	e.queueURL = aws.String(e.o.Config.QueueURL)
+	e.o.Clusters = slices.Clone(o.Clusters)
+	for i := range e.o.Clusters {
+		e.o.Clusters[i].tag = "cluster:" + e.o.Clusters[i].Name
 	}
 	e.mem = newEventMemory()
 	e.inflight = make(chan struct{}, maxInFlight)
@@ -304,9 +313,9 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		return OutcomeIgnored
 	}
 	now := e.now()
-	log := e.log.With("message_id", msgID, "event_id", ev.ID, "cluster", cl.Name, "task", ShortID(ev.Task.ARN))
+	log := eventLogger{base: e.log, messageID: msgID, eventID: ev.ID, cluster: cl.Name, taskARN: ev.Task.ARN}
 	if !ev.Time.IsZero() {
-		e.metrics.Gauge("events.lag_seconds", now.Sub(ev.Time).Seconds(), []string{"cluster:" + cl.Name})
+		e.metrics.Gauge("events.lag_seconds", now.Sub(ev.Time).Seconds(), []string{cl.tag})
 	}
 	// The poller's view is fed first and independently: its "stale" answer
 	// cannot decide alerting, because the poller may have described the
@@ -325,14 +334,14 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 	defer unlock()
 	v := e.mem.check(ev, now)
 	if v.redelivered {
-		e.metrics.Count("events.redelivered", 1, []string{"cluster:" + cl.Name})
+		e.metrics.Count("events.redelivered", 1, []string{cl.tag})
 	}
 	switch {
 	case v.done:
 		e.delete(ctx, m)
 		return OutcomeDuplicate
 	case v.stale:
-		e.metrics.Count("events.stale", 1, []string{"cluster:" + cl.Name})
+		e.metrics.Count("events.stale", 1, []string{cl.tag})
 		e.delete(ctx, m)
 		return OutcomeStale
 	}
@@ -354,6 +363,23 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 	}
 	return out
 }
+
+// eventLogger is the logger of one message's handling, built only when
+// something is logged: slog's With formats its attributes at once, which
+// cost more than the rest of handling an event that logs nothing.
+type eventLogger struct {
+	base                                 *slog.Logger
+	messageID, eventID, cluster, taskARN string
+}
+
+func (l eventLogger) logger() *slog.Logger {
+	return l.base.With("message_id", l.messageID, "event_id", l.eventID, "cluster", l.cluster, "task", ShortID(l.taskARN))
+}
+
+func (l eventLogger) Debug(msg string, args ...any) { l.logger().Debug(msg, args...) }
+func (l eventLogger) Info(msg string, args ...any)  { l.logger().Info(msg, args...) }
+func (l eventLogger) Warn(msg string, args ...any)  { l.logger().Warn(msg, args...) }
+func (l eventLogger) Error(msg string, args ...any) { l.logger().Error(msg, args...) }
 
 // cluster finds the configured cluster of an event: by cluster name and
 // region, or by full ARN when the configuration names the cluster by ARN.
@@ -390,7 +416,7 @@ func (e *Events) delete(ctx context.Context, m sqstypes.Message) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	_, err := e.o.SQS.DeleteMessage(ctx, &sqs.DeleteMessageInput{
-		QueueUrl:      aws.String(e.o.Config.QueueURL),
+		QueueUrl:      e.queueURL,
 		ReceiptHandle: m.ReceiptHandle,
 	})
 	if err != nil {
@@ -404,7 +430,7 @@ func (e *Events) setVisibility(ctx context.Context, m sqstypes.Message, d time.D
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	_, err := e.o.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl:          aws.String(e.o.Config.QueueURL),
+		QueueUrl:          e.queueURL,
 		ReceiptHandle:     m.ReceiptHandle,
 		VisibilityTimeout: int32(d / time.Second),
 	})

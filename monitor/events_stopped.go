@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -14,7 +13,7 @@ import (
 // count the run, or leave the message for a retry.
 
 // stopped judges a stopped task and delivers its failure, if any.
-func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster, ev TaskEvent, now time.Time, m sqstypes.Message) Outcome {
+func (e *Events) stopped(ctx context.Context, log eventLogger, cl EventCluster, ev TaskEvent, now time.Time, m sqstypes.Message) Outcome {
 	t := ev.Task
 	job := JobRef{Name: t.Family()}
 	if cl.Jobs != nil {
@@ -30,7 +29,7 @@ func (e *Events) stopped(ctx context.Context, log *slog.Logger, cl EventCluster,
 	if !t.StartedAt.IsZero() && t.StoppedAt.After(t.StartedAt) {
 		dur = t.StoppedAt.Sub(t.StartedAt)
 	}
-	jobTags := []string{"cluster:" + cl.Name, "job:" + job.Name}
+	jobTags := []string{cl.tag, "job:" + job.Name}
 	if finding == nil {
 		if UserStopped(t) {
 			// Neither a success nor a failure: the summary counts it as

@@ -809,8 +809,8 @@ func BenchmarkHandleEvent(b *testing.B) {
 // discardSink accepts every failure and forgets it.
 type discardSink struct{}
 
-func (discardSink) DeliverFailure(context.Context, Finding) error            { return nil }
-func (discardSink) RecordRun(string, string, bool, time.Duration, time.Time) {}
+func (discardSink) DeliverFailure(context.Context, Finding) error                 { return nil }
+func (discardSink) RecordRun(string, string, RunResult, time.Duration, time.Time) {}
 
 // A delivery that waits longer than half the visibility timeout keeps
 // its message hidden, so it is not received and handled a second time.

@@ -1,5 +1,6 @@
-// Package awshttp holds the one fix the daemon applies to aws-sdk-go-v2's
-// HTTP client.
+// Package awshttp holds what the daemon changes in aws-sdk-go-v2's HTTP
+// client: a fix for a request-body race, and a connection pool sized for
+// the event consumer's concurrency.
 package awshttp
 
 import (
@@ -35,12 +36,27 @@ type Doer interface {
 // otherwise it leaves it nil and each service client builds the SDK's
 // default BuildableClient itself. Wrap builds that same client, so a
 // wrapped nil behaves exactly like the SDK left alone.
+//
+// It also keeps up to maxIdlePerHost idle connections per host instead of
+// the SDK's 10: the event consumer handles up to 200 messages at once, and
+// each deletes its message when done, so a burst of deletes otherwise
+// closes and re-dials (a TLS handshake each, against AWS) all but ten
+// connections every time.
 func Wrap(c Doer) Doer {
 	if c == nil {
 		c = sdkhttp.NewBuildableClient()
 	}
+	if b, ok := c.(*sdkhttp.BuildableClient); ok {
+		c = b.WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = max(t.MaxIdleConns, maxIdlePerHost)
+			t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, maxIdlePerHost)
+		})
+	}
 	return doerFunc(func(r *http.Request) (*http.Response, error) { return c.Do(hideWriterTo(r)) })
 }
+
+// maxIdlePerHost bounds the idle connections kept per AWS endpoint.
+const maxIdlePerHost = 100
 
 type doerFunc func(*http.Request) (*http.Response, error)
 

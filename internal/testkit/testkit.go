@@ -164,6 +164,13 @@ func (s *SlackServer) Snapshot() (posts, updates []SlackMessage, requests int) {
 	return append([]SlackMessage(nil), s.posts...), append([]SlackMessage(nil), s.updates...), s.requests
 }
 
+// Posts is the number of accepted posts (cheaper than Snapshot to poll).
+func (s *SlackServer) Posts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.posts)
+}
+
 // PostsContaining counts accepted posts whose text contains sub.
 func (s *SlackServer) PostsContaining(sub string) int {
 	posts, _, _ := s.Snapshot()

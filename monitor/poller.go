@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -180,24 +181,18 @@ func (p *Poller) refresh(ctx context.Context, now time.Time) ([]Task, error) {
 		return nil, err
 	}
 	listed := make(map[string]bool, len(arns))
-	starting := map[string]bool{}
-	for _, t := range p.o.State.Live(c) {
-		if isStarting(t.LastStatus) {
-			starting[t.ARN] = true
-		}
+	for _, a := range arns {
+		listed[a] = true
 	}
 	var unknown []string
 	gone := map[string]bool{} // answered as failures, in this poll or before
-	for _, a := range arns {
-		listed[a] = true
-		known := p.o.State.Known(c, a)
-		if p.missing[a] && !known {
+	// State.Unknown: the ARNs not held, and the held ones still starting.
+	for _, a := range p.o.State.Unknown(c, arns) {
+		if p.missing[a] && !p.o.State.Known(c, a) {
 			gone[a] = true // one miss is enough; an event may still bring it back
 			continue
 		}
-		if starting[a] || !known {
-			unknown = append(unknown, a)
-		}
+		unknown = append(unknown, a)
 	}
 	for start := 0; start < len(unknown); start += maxDescribe {
 		batch := unknown[start:min(start+maxDescribe, len(unknown))]
@@ -275,11 +270,11 @@ func (p *Poller) evaluate(live []Task) []Observation {
 	c := p.o.Cluster
 	tags := []string{"cluster:" + c.Name}
 	counts := statusCounts(live)
-	byJob := map[string][]Task{}
+	byJob := map[string][]string{} // job -> ARNs of its live tasks
 	refs := map[string]JobRef{}
 	for _, t := range live {
 		ref := p.o.Jobs.Resolve(t)
-		byJob[ref.Name] = append(byJob[ref.Name], t)
+		byJob[ref.Name] = append(byJob[ref.Name], t.ARN)
 		refs[ref.Name] = ref
 	}
 	total := len(live)
@@ -318,13 +313,9 @@ func (p *Poller) evaluate(live []Task) []Observation {
 		if ref.MaxConcurrent <= 0 || len(tasks) <= ref.MaxConcurrent {
 			continue
 		}
-		arns := make([]string, len(tasks))
-		for i, t := range tasks {
-			arns[i] = t.ARN
-		}
 		obs = append(obs, Observation{
 			Kind: KindDuplicateRun, Severity: SeverityWarning, Cluster: c.Name, Region: c.Region, Job: j,
-			Value: len(tasks), Limit: ref.MaxConcurrent, Tasks: arns, Route: ref.Route,
+			Value: len(tasks), Limit: ref.MaxConcurrent, Tasks: slices.Clip(tasks), Route: ref.Route,
 			Message: fmt.Sprintf("%s running (max %d)", Plural(len(tasks), "copy", "copies"), ref.MaxConcurrent),
 		})
 	}

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,6 +14,10 @@ import (
 type State struct {
 	mu       sync.Mutex
 	clusters map[string]*clusterTasks
+	// interned holds the strings many tasks share (cluster and task
+	// definition ARNs, groups, startedBy, statuses, container names and
+	// images), so 100,000 tasks of a few hundred jobs keep one copy each.
+	interned map[string]string
 }
 
 type clusterTasks struct {
@@ -31,7 +36,9 @@ type tombstone struct {
 const stoppedMemory = 2 * time.Hour
 
 // NewState returns an empty State.
-func NewState() *State { return &State{clusters: map[string]*clusterTasks{}} }
+func NewState() *State {
+	return &State{clusters: map[string]*clusterTasks{}, interned: map[string]string{}}
+}
 
 func (s *State) cluster(name string) *clusterTasks {
 	c := s.clusters[name]
@@ -61,8 +68,49 @@ func (s *State) Observe(cluster string, t Task, now time.Time) bool {
 		c.stopped[t.ARN] = tombstone{version: t.Version, at: now}
 		return true
 	}
+	t = s.compact(t)
 	c.live[t.ARN] = t
 	return true
+}
+
+// maxInterned bounds the shared strings; past it strings are copied per
+// task (a startedBy unique per task, say, must not grow the table forever).
+const maxInterned = 4096
+
+// compact copies a task for keeping: its strings no longer point into the
+// decoded response or message they came from (the SDK decodes a response's
+// strings into shared chunks, so one kept ARN would keep the whole
+// DescribeTasks response alive), and the strings tasks share are held once.
+func (s *State) compact(t Task) Task {
+	t.ARN = strings.Clone(t.ARN)
+	t.StoppedReason = strings.Clone(t.StoppedReason)
+	for _, f := range [...]*string{&t.ClusterARN, &t.TaskDefinitionARN, &t.Group, &t.StartedBy,
+		&t.LastStatus, &t.DesiredStatus, &t.LaunchType, &t.StopCode} {
+		*f = s.intern(*f)
+	}
+	if t.Containers != nil {
+		cs := make([]Container, len(t.Containers))
+		for i, c := range t.Containers {
+			cs[i] = Container{Name: s.intern(c.Name), Image: s.intern(c.Image), LastStatus: s.intern(c.LastStatus),
+				ExitCode: c.ExitCode, Reason: strings.Clone(c.Reason)}
+		}
+		t.Containers = cs
+	}
+	return t
+}
+
+func (s *State) intern(v string) string {
+	if v == "" {
+		return ""
+	}
+	if w, ok := s.interned[v]; ok {
+		return w
+	}
+	v = strings.Clone(v)
+	if len(s.interned) < maxInterned {
+		s.interned[v] = v
+	}
+	return v
 }
 
 // Known reports whether the task is held (live or recently stopped), so the
@@ -76,6 +124,28 @@ func (s *State) Known(cluster, arn string) bool {
 	}
 	_, ok := c.stopped[arn]
 	return ok
+}
+
+// Unknown returns the ARNs, in order, that the poller must describe: those
+// not held (live or recently stopped) and those still starting, whose
+// status it follows. One pass under the lock, instead of Known per ARN.
+func (s *State) Unknown(cluster string, arns []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.cluster(cluster)
+	var out []string
+	for _, a := range arns {
+		if t, ok := c.live[a]; ok {
+			if isStarting(t.LastStatus) {
+				out = append(out, a)
+			}
+			continue
+		}
+		if _, ok := c.stopped[a]; !ok {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Retain forgets live tasks that a complete listing no longer returns, and

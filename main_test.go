@@ -163,6 +163,8 @@ func TestSIGTERMBinaryLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	// Mostly waiting (Slack's pace in the binary): run beside the demo.
+	t.Parallel()
 	bin := buildBinary(t)
 	sim, envs := simEnv(t)
 	slack := testkit.NewSlackServer(t)
@@ -320,6 +322,9 @@ func TestDemoBareEnvironment(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 15s")
 	}
+	// Its own simulator, binary and directories; waiting on the story's
+	// clock most of the time, so it runs beside the SIGTERM test.
+	t.Parallel()
 	bin := buildBinary(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()

@@ -79,7 +79,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 
 // simEnv starts the simulator and returns the AWS variables that point
 // the SDK at it: only the standard ones.
-func simEnv(t *testing.T) (*awssim.Server, []string) {
+func simEnv(t testing.TB) (*awssim.Server, []string) {
 	t.Helper()
 	sim := awssim.New(awssim.Options{})
 	if err := sim.Start(); err != nil {
@@ -98,7 +98,7 @@ func inProcessAWS(t *testing.T) *awssim.Server {
 	return sim
 }
 
-func writeConfig(t *testing.T, body string) string {
+func writeConfig(t testing.TB, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "config.toml")
 	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
@@ -304,7 +304,7 @@ max_concurrent = 0
 }
 
 // buildBinary builds the daemon as it ships.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ecs-cron-monitor")
 	build := exec.Command("go", "build", "-o", bin, ".")

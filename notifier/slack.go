@@ -24,6 +24,7 @@ import (
 // Defaults of SlackOptions.
 const (
 	defaultHTTPTimeout = 10 * time.Second
+	slackIdleConns     = 16          // idle connections kept to Slack
 	defaultMinInterval = time.Second // Slack: ~1 message per second per channel
 	defaultMaxAttempts = 6
 	webhookPaceKey     = "\x00webhook" // cannot collide with a channel id
@@ -96,7 +97,12 @@ func NewSlack(cfg config.Slack, opts SlackOptions) (*Slack, error) {
 		paces:       make(map[string]*channelPace),
 	}
 	if s.httpClient == nil {
-		s.httpClient = &http.Client{Timeout: defaultHTTPTimeout}
+		// More idle connections than net/http's 2 per host: alerts to
+		// several channels (and roll-ups) are delivered concurrently, and
+		// each connection closed for want of room is a new TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = slackIdleConns
+		s.httpClient = &http.Client{Timeout: defaultHTTPTimeout, Transport: t}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

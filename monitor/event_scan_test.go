@@ -91,7 +91,7 @@ func TestScanEventAgreesWithDecode(t *testing.T) {
 // Every sample event, raw and through SNS, takes the fast path: the
 // benchmarks measure it, and the fallback is for the unusual.
 func TestScanEventTakesSamples(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
+	files, err := filepath.Glob(filepath.Join(sampleEvents, "*.json"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sample events: %v", err)
 	}
@@ -133,7 +133,7 @@ func FuzzScanEventMatchesDecode(f *testing.F) {
 	for _, c := range scanCases {
 		f.Add([]byte(c))
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "events", "*.json"))
+	files, _ := filepath.Glob(filepath.Join(sampleEvents, "*.json"))
 	for _, name := range files {
 		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)

@@ -39,14 +39,38 @@ func (c Console) TaskURL(region, cluster, taskARN string) string {
 // query-escaped twice with '%' written as '$' ("/" becomes "$252F"); that
 // is the convention the console itself produces.
 func (c Console) LogsURL(region, group, stream string) string {
-	u := c.base(region) + "/cloudwatch/home?region=" + url.QueryEscape(region) +
-		"#logsV2:log-groups/log-group/" + consoleEscape(group)
+	// One builder, not four escapes and their copies: every failure alert
+	// with a log link makes one.
+	base, qregion := c.base(region), url.QueryEscape(region)
+	var b strings.Builder
+	b.Grow(len(base) + len(qregion) + 64 + 5*(len(group)+len(stream)))
+	b.WriteString(base)
+	b.WriteString("/cloudwatch/home?region=")
+	b.WriteString(qregion)
+	b.WriteString("#logsV2:log-groups/log-group/")
+	writeConsoleEscaped(&b, group)
 	if stream != "" {
-		u += "/log-events/" + consoleEscape(stream)
+		b.WriteString("/log-events/")
+		writeConsoleEscaped(&b, stream)
 	}
-	return u
+	return b.String()
 }
 
-func consoleEscape(s string) string {
-	return strings.ReplaceAll(url.QueryEscape(url.QueryEscape(s)), "%", "$")
+// writeConsoleEscaped writes s query-escaped twice with '%' written as '$':
+// an unreserved byte stays, a space becomes "$2B" ('+', escaped), any other
+// byte "$25" and its two hex digits ('%XX', escaped).
+func writeConsoleEscaped(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteString("$2B")
+		default:
+			b.WriteString("$25")
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
 }

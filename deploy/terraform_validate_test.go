@@ -26,6 +26,8 @@ func TestTerraformValidate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs terraform")
 	}
+	// A child process in its own directory: runs beside the Dockerfile build.
+	t.Parallel()
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
 		t.Skip("terraform is not on PATH")

@@ -315,18 +315,7 @@ func (p *jsonScan) skip() bool {
 // at its value. With known set, keys must be plain (unescaped ASCII), the
 // only ones this scanner matches against field names.
 func (p *jsonScan) members(member func(key string) bool, known bool) bool {
-	if p.peek() != '{' || p.depth >= maxJSONDepth {
-		return false
-	}
-	p.i++
-	p.depth++
-	p.ws()
-	if p.peek() == '}' {
-		p.i++
-		p.depth--
-		return true
-	}
-	for {
+	return p.sequence('{', '}', func() bool {
 		key, plain, ok := p.str()
 		if !ok || (known && !plain) {
 			return false
@@ -337,39 +326,28 @@ func (p *jsonScan) members(member func(key string) bool, known bool) bool {
 		}
 		p.i++
 		p.ws()
-		if !member(key) {
-			return false
-		}
-		p.ws()
-		switch p.peek() {
-		case ',':
-			p.i++
-			p.ws()
-		case '}':
-			p.i++
-			p.depth--
-			return true
-		default:
-			return false
-		}
-	}
+		return member(key)
+	})
 }
 
 // elements walks an array, calling element with the scanner at each value.
-func (p *jsonScan) elements(element func() bool) bool {
-	if p.peek() != '[' || p.depth >= maxJSONDepth {
+func (p *jsonScan) elements(element func() bool) bool { return p.sequence('[', ']', element) }
+
+// sequence walks an object or array: open, items separated by commas, close.
+func (p *jsonScan) sequence(open, close byte, item func() bool) bool {
+	if p.peek() != open || p.depth >= maxJSONDepth {
 		return false
 	}
 	p.i++
 	p.depth++
 	p.ws()
-	if p.peek() == ']' {
+	if p.peek() == close {
 		p.i++
 		p.depth--
 		return true
 	}
 	for {
-		if !element() {
+		if !item() {
 			return false
 		}
 		p.ws()
@@ -377,7 +355,7 @@ func (p *jsonScan) elements(element func() bool) bool {
 		case ',':
 			p.i++
 			p.ws()
-		case ']':
+		case close:
 			p.i++
 			p.depth--
 			return true

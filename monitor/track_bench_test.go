@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
@@ -77,11 +77,11 @@ func BenchmarkTrack100k(b *testing.B) {
 	sim.ResetCalls()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := processCPU(b)
+	cpu0 := testkit.ProcessCPU(b)
 	for b.Loop() {
 		pollAll()
 	}
-	cpu := processCPU(b) - cpu0
+	cpu := testkit.ProcessCPU(b) - cpu0
 	b.StopTimer()
 	if d := sim.Calls("ecs:DescribeTasks"); d != 0 {
 		b.Fatalf("steady state described %d batches, want 0", d)
@@ -103,14 +103,4 @@ func liveHeap() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU(tb testing.TB) time.Duration {
-	tb.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

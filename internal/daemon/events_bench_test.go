@@ -5,9 +5,10 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
 
 // BenchmarkEventsEndToEnd measures failed-run events through the whole
@@ -43,7 +44,7 @@ func BenchmarkEventsEndToEnd(b *testing.B) {
 		}
 		sent := make(map[string]time.Time, perRound)
 		runtime.ReadMemStats(&ms)
-		mallocs0, cpu0 := ms.Mallocs, processCPU(b)
+		mallocs0, cpu0 := ms.Mallocs, testkit.ProcessCPU(b)
 		b.StartTimer()
 
 		start := time.Now()
@@ -57,7 +58,7 @@ func BenchmarkEventsEndToEnd(b *testing.B) {
 		}
 
 		b.StopTimer()
-		cpu += processCPU(b) - cpu0
+		cpu += testkit.ProcessCPU(b) - cpu0
 		runtime.ReadMemStats(&ms)
 		mallocs += ms.Mallocs - mallocs0
 		posts, _, _ := e.slack.Snapshot()
@@ -87,14 +88,4 @@ func BenchmarkEventsEndToEnd(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/events, "cpu-us/event")
 	b.ReportMetric(float64(mallocs)/events, "allocs/event")
-}
-
-// processCPU is the user and system CPU time this process has used.
-func processCPU(tb testing.TB) time.Duration {
-	tb.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatalf("getrusage: %v", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

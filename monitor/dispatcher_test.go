@@ -341,3 +341,44 @@ func TestSuccessRateLeavesStoppedRunsOut(t *testing.T) {
 		t.Errorf("runs %d, success rate %.0f%%, want 2 runs and 100%%", j.Runs, j.SuccessRate)
 	}
 }
+
+// Below the threshold a failure delivered again (same event) counts once
+// towards it, and one older than the window no longer counts.
+func TestDispatcherStormWindowCountsEachFailureOnce(t *testing.T) {
+	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
+	n := &captureNotifier{}
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, Now: clk.Now, RollupInterval: time.Hour,
+		StormPolicy: func(string, string) (int, time.Duration) { return 3, time.Minute }}))
+	ctx := context.Background()
+	deliver := func(event string) {
+		t.Helper()
+		if err := d.DeliverFailure(ctx, failure("etl", event, 1)); err != nil {
+			t.Error(err)
+		}
+	}
+	window := func() (active bool, recent int) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		st := d.storms["failed_task|cron|etl"]
+		return st.active, len(st.recent)
+	}
+	deliver("e0")
+	clk.Add(50 * time.Second)
+	for range 3 {
+		deliver("e1") // delivered again: one hit
+	}
+	deliver("e2")
+	clk.Add(20 * time.Second) // e0 leaves the window
+	deliver("e3")             // e1, e2, e3: at the threshold, not past it
+	if active, recent := window(); active || recent != 3 {
+		t.Fatalf("active %v with %d hits in the window, want 3 and no storm", active, recent)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); deliver("e0") }() // a new hit now: the fourth, a storm
+	testkit.Eventually(t, "storm", func() bool { active, recent := window(); return active && recent == 4 })
+	d.FlushStorms(ctx, clk.Now(), true)
+	<-done
+	if alerts, _, _ := n.snapshot(); len(alerts) != 7 || alerts[6].Rollup == nil {
+		t.Errorf("%d deliveries, want 6 single alerts and the roll-up", len(alerts))
+	}
+}

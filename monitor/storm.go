@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -16,8 +15,12 @@ import (
 type storm struct {
 	window time.Duration
 	recent []stormHit // failures within the window, before the storm
-	active bool
-	rollup Rollup
+	// inRecent holds the members of recent: a redelivered failure is found
+	// without scanning the window under the dispatcher's lock (with a high
+	// threshold the window holds thousands).
+	inRecent map[string]bool
+	active   bool
+	rollup   Rollup
 	// members are the failures folded into the roll-up, so a redelivered
 	// event is not counted twice.
 	members map[string]bool
@@ -55,15 +58,16 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 	d.mu.Lock()
 	st := d.storms[key]
 	if st == nil {
-		st = &storm{members: map[string]bool{}}
+		st = &storm{members: map[string]bool{}, inRecent: map[string]bool{}}
 		d.storms[key] = st
 	}
 	threshold, window := d.o.StormPolicy(f.Cluster, f.Job)
 	st.window = window
 	if !st.active {
-		st.recent = pruneHits(st.recent, now.Add(-window))
-		if !slices.ContainsFunc(st.recent, func(h stormHit) bool { return h.member == member }) {
+		st.pruneRecent(now.Add(-window))
+		if !st.inRecent[member] {
 			st.recent = append(st.recent, stormHit{at: now, member: member, exit: exitCodeOf(f)})
+			st.inRecent[member] = true
 		}
 		if threshold <= 0 || len(st.recent) <= threshold {
 			d.mu.Unlock()
@@ -129,12 +133,14 @@ func exitCodeOf(f Finding) *int {
 	return f.ExitCode
 }
 
-func pruneHits(hs []stormHit, cutoff time.Time) []stormHit {
+// pruneRecent drops the hits before cutoff (recent is in time order).
+func (st *storm) pruneRecent(cutoff time.Time) {
 	i := 0
-	for i < len(hs) && hs[i].at.Before(cutoff) {
+	for i < len(st.recent) && st.recent[i].at.Before(cutoff) {
+		delete(st.inRecent, st.recent[i].member)
 		i++
 	}
-	return hs[i:]
+	st.recent = st.recent[i:]
 }
 
 // FlushStorms posts or updates every roll-up with news, and closes storms

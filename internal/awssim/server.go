@@ -2,8 +2,18 @@
 // ordinary HTTP server on 127.0.0.1 that speaks the wire protocols the real
 // aws-sdk-go-v2 clients use (ECS JSON 1.1, SQS JSON 1.0, EventBridge JSON 1.1,
 // EventBridge Scheduler REST-JSON, Service Quotas JSON 1.1, CloudWatch RPCv2
-// CBOR). The daemon cannot tell it from AWS: it
-// is pointed here only through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
+// CBOR, SSM JSON 1.1, S3 REST-XML, and in a Cloud STS's query protocol with
+// XML answers). The daemon cannot tell it from AWS: it is pointed here only
+// through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
+//
+// A Server is one account in one region. A Cloud puts many behind one
+// endpoint and tells them apart as AWS does, from the request alone: the
+// account by the access key that signed it (long-term keys are the home
+// account's; a temporary key STS issued belongs to the assumed role's
+// account, and must come with its session token and not have expired),
+// the region by the SigV4 credential scope. So a daemon assuming roles
+// reaches each member account's clusters only through the credentials it
+// got for that account, with nothing but AWS_ENDPOINT_URL set.
 //
 // # Where it differs from AWS
 //
@@ -48,7 +58,18 @@
 //   - No authentication or authorisation: signatures and credentials are
 //     not checked, IAM is not enforced; AccessDenied, throttling and
 //     server errors come only from InjectFault.
-//   - One account and one region per Server.
+//   - One account and one region per Server; a Cloud routes by the
+//     signing key and region of a single endpoint, where AWS has an
+//     endpoint per service and region. STS is answered by a Cloud only.
+//   - STS trust is a list of principals and an optional external id, not
+//     a policy document; signatures are not verified, only the access key
+//     and session token are matched. CloudOptions.SessionDuration issues
+//     credentials shorter than AWS's 15-minute minimum, so a test sees a
+//     refresh in seconds; expiry is judged by the injected clock.
+//   - SSM: GetParameter only; a SecureString is stored in clear and, read
+//     without WithDecryption, answers a stand-in ciphertext; no KMS.
+//   - S3: GetObject only, path-style (the SDK's choice for an IP-address
+//     endpoint); buckets belong to one account and region's Server.
 //   - Stopped tasks stay listed for about an hour of the injected clock, as
 //     AWS documents "at least an hour"; exact retention is not modelled.
 //   - Only the operations and fields the daemon uses are implemented; any
@@ -107,6 +128,12 @@ type Server struct {
 	ln     net.Listener
 	scheme string // http or https
 	srv    *http.Server
+	// front, for a Server inside a Cloud, is the Cloud's URL: the one
+	// endpoint every account and region is reached through.
+	front func() string
+
+	ssm ssmState
+	s3  s3State
 }
 
 // New builds a Server; call Start to listen.
@@ -125,6 +152,8 @@ func New(o Options) *Server {
 	s.sqs.init()
 	s.events.init()
 	s.launch.init()
+	s.ssm.init()
+	s.s3.init()
 	return s
 }
 
@@ -150,20 +179,30 @@ func (s *Server) StartTLS(tc *tls.Config) error {
 }
 
 // URL is the endpoint to give the SDK (AWS_ENDPOINT_URL or BaseEndpoint).
-func (s *Server) URL() string { return s.scheme + "://" + s.ln.Addr().String() }
+func (s *Server) URL() string {
+	if s.front != nil {
+		return s.front()
+	}
+	return s.scheme + "://" + s.ln.Addr().String()
+}
 
 // Close stops the server.
 func (s *Server) Close() error {
 	if s.srv == nil {
 		return nil
 	}
-	// Long polls wait on real time; release them so Shutdown need not wait.
-	s.mu.Lock()
-	s.sqs.closeLocked()
-	s.mu.Unlock()
+	s.releaseLongPolls()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return s.srv.Shutdown(ctx)
+}
+
+// releaseLongPolls ends waiting long polls: they wait on real time, and
+// a shutting-down server need not wait for them.
+func (s *Server) releaseLongPolls() {
+	s.mu.Lock()
+	s.sqs.closeLocked()
+	s.mu.Unlock()
 }
 
 // Region and Account the simulator pretends to be in.
@@ -260,6 +299,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name, h = "events:"+op, s.eventsHandler(op)
 	case ok && service == "ServiceQuotasV20190624":
 		name, h = "servicequotas:"+op, s.serviceQuotasHandler(op)
+	case ok && service == "AmazonSSM":
+		name, h = "ssm:"+op, s.ssmHandler(op)
+	case !ok && target == "" && signingService(r) == "s3":
+		// S3 is REST-XML and answers in its own shape.
+		s.serveS3(w, r)
+		return
 	case !ok && target == "":
 		// EventBridge Scheduler is REST-JSON: the operation is in the path.
 		var params map[string]string

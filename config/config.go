@@ -116,9 +116,15 @@ type Shutdown struct {
 
 // Cluster is one monitored ECS cluster.
 type Cluster struct {
-	Name             string   `toml:"name"`
-	Region           string   `toml:"region"`
-	RoleARN          string   `toml:"role_arn"`
+	Name    string `toml:"name"`
+	Region  string `toml:"region"`
+	RoleARN string `toml:"role_arn"`
+	// ExternalID is sent with AssumeRole (only with RoleARN): the member
+	// account's role trusts the daemon only with it.
+	ExternalID string `toml:"external_id"`
+	// AccountAlias names the cluster's account in messages and metrics
+	// ("prod"), beside its id.
+	AccountAlias     string   `toml:"account_alias"`
 	TaskLimit        int      `toml:"task_limit"`
 	WarnPercent      float64  `toml:"warn_percent"`
 	CriticalPercent  float64  `toml:"critical_percent"`

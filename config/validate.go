@@ -174,6 +174,25 @@ func (v *validator) quota() {
 	}
 }
 
+// account checks the keys that say which account a cluster is in and how
+// the daemon gets there.
+func (v *validator) account(key string, cl Cluster) {
+	switch {
+	case cl.ExternalID != "" && cl.RoleARN == "":
+		v.bad(key+".external_id", "needs role_arn: the external id is sent when assuming that role")
+	case cl.ExternalID != "" && (len(cl.ExternalID) < 2 || len(cl.ExternalID) > 1224 || !externalIDPattern().MatchString(cl.ExternalID)):
+		v.bad(key+".external_id", "must be 2 to 1224 letters, digits or +=,.@:/-")
+	}
+	if cl.AccountAlias != "" && !aliasPattern().MatchString(cl.AccountAlias) {
+		v.bad(key+".account_alias", "must be 1 to 63 letters, digits, '-' or '_'")
+	}
+}
+
+// externalIDPattern is what STS accepts as an ExternalId.
+func externalIDPattern() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@:/-]+$`) }
+
+func aliasPattern() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`) }
+
 func (v *validator) clusters() {
 	c := v.c
 	if len(c.Clusters) == 0 {
@@ -205,6 +224,7 @@ func (v *validator) clusters() {
 		if cl.RoleARN != "" && !rolePat.MatchString(cl.RoleARN) {
 			v.bad(key+".role_arn", "must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>")
 		}
+		v.account(key, cl)
 		if cl.TaskLimit <= 0 {
 			v.bad(key+".task_limit", "must be greater than 0")
 		}

@@ -52,6 +52,9 @@ type DispatcherOptions struct {
 	// History gives each job's last success and current streak to the
 	// summary; nil leaves them out.
 	History HistoryReader
+	// Account names each cluster's account in alerts and summaries; nil
+	// (one account): none.
+	Account func(cluster string) Account
 }
 
 // HistoryReader reads a job's run history; *History satisfies it.
@@ -343,6 +346,7 @@ func (d *Dispatcher) notifyReceipt(ctx context.Context, f Finding, update Receip
 	if d.o.Notifier == nil {
 		return Receipt{}, nil
 	}
+	f = d.stampAccount(f)
 	tags := []string{"kind:" + string(f.Kind), "cluster:" + f.Cluster}
 	r, err := d.o.Notifier.Notify(ctx, f, update)
 	if err != nil {
@@ -373,7 +377,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 		old.add(f)
 	}
 	d.lastNotes = old.dropRepeatedNotes(d.lastNotes)
-	s := old.summary(now, d.o.History)
+	s := d.stampSummary(old.summary(now, d.o.History))
 	d.win = newWindow(now)
 	for _, f := range d.openDups {
 		f.At = now

@@ -74,16 +74,18 @@ type Finding struct {
 	Transition Transition `json:"transition,omitempty"`
 	Cluster    string     `json:"cluster"`
 	Region     string     `json:"region,omitempty"`
-	// Account and Class are set for fargate_quota findings, which are about
-	// an account and region, not a cluster.
-	Account string   `json:"account,omitempty"`
-	Class   string   `json:"class,omitempty"`
-	Job     string   `json:"job"` // "" on cluster findings; always present in JSON
-	Value   int      `json:"value"`
-	Limit   int      `json:"limit"`
-	Peak    int      `json:"peak,omitempty"`
-	Tasks   []string `json:"tasks"`
-	Message string   `json:"message"`
+	// Account is an account id: a fargate_quota finding's (which is about an
+	// account and region, not a cluster), and a cluster's once the
+	// configuration spans accounts; AccountAlias is its name from config.
+	Account      string   `json:"account,omitempty"`
+	AccountAlias string   `json:"account_alias,omitempty"`
+	Class        string   `json:"class,omitempty"` // fargate_quota: the capacity class
+	Job          string   `json:"job"`             // "" on cluster findings; always present in JSON
+	Value        int      `json:"value"`
+	Limit        int      `json:"limit"`
+	Peak         int      `json:"peak,omitempty"`
+	Tasks        []string `json:"tasks"`
+	Message      string   `json:"message"`
 	// Since is when the incident opened; At is when this finding was made.
 	Since time.Time `json:"since,omitzero"`
 	At    time.Time `json:"at"`

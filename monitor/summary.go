@@ -29,8 +29,12 @@ func (s Summary) Empty() bool {
 
 // ClusterSummary is one cluster's part of a summary.
 type ClusterSummary struct {
-	Cluster string `json:"cluster"`
-	Region  string `json:"region,omitempty"`
+	Cluster string  `json:"cluster"`
+	Region  string  `json:"region,omitempty"`
+	// Account and AccountAlias name the cluster's account once the
+	// configuration spans accounts.
+	Account      string `json:"account,omitempty"`
+	AccountAlias string `json:"account_alias,omitempty"`
 	// Polled says a poll succeeded in the window; without one PeakTasks
 	// and TaskLimit are unknown, not zero.
 	Polled         bool           `json:"polled"`

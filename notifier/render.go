@@ -82,6 +82,9 @@ func alertFields(f monitor.Finding, st Style) []field {
 		return quotaFields(f, st)
 	}
 	fs := []field{{"Cluster", escapeMrkdwn(f.Cluster)}}
+	if a := f.InAccount(); !a.IsZero() {
+		fs = append(fs, field{"Account", escapeMrkdwn(a.String())})
+	}
 	if f.Region != "" {
 		fs = append(fs, field{"Region", escapeMrkdwn(f.Region)})
 	}

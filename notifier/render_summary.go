@@ -114,11 +114,24 @@ func peakTasks(c monitor.ClusterSummary) string {
 	return valueOfLimit(c.PeakTasks, c.TaskLimit)
 }
 
+// clusterWhere is where a summarised cluster is: its account, once the
+// configuration spans accounts, and its region.
+func clusterWhere(c monitor.ClusterSummary) string {
+	var parts []string
+	if a := c.InAccount(); !a.IsZero() {
+		parts = append(parts, a.String())
+	}
+	if c.Region != "" {
+		parts = append(parts, c.Region)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // clusterHead is the cluster's first line: name, region, peak vs limit.
 func clusterHead(c monitor.ClusterSummary) string {
 	h := "*" + escapeMrkdwn(c.Cluster) + "*"
-	if c.Region != "" {
-		h += " (" + escapeMrkdwn(c.Region) + ")"
+	if where := clusterWhere(c); where != "" {
+		h += " (" + escapeMrkdwn(where) + ")"
 	}
 	h += "\nPeak tasks: " + peakTasks(c)
 	if c.LimitIncidents > 0 {

@@ -122,8 +122,8 @@ func SummaryText(s monitor.Summary, st Style) string {
 	fmt.Fprintf(&b, "  %s\n", summaryTotals(s))
 	for _, c := range s.Clusters {
 		line := "  cluster " + c.Cluster
-		if c.Region != "" {
-			line += " (" + c.Region + ")"
+		if where := clusterWhere(c); where != "" {
+			line += " (" + clean(where) + ")"
 		}
 		line += ": peak tasks " + peakTasks(c)
 		if c.LimitIncidents > 0 {

@@ -43,6 +43,7 @@ type Cloud struct {
 	roles    map[string]*Role   // by ARN
 	sessions map[string]*stsSession
 	calls    map[string]int // "sts:AssumeRole" -> count
+	issued   map[string]int // role ARN -> credentials issued
 	expired  int            // requests refused for an expired token
 	seq      int
 
@@ -79,7 +80,7 @@ func NewCloud(o CloudOptions) *Cloud {
 		o.Now = time.Now
 	}
 	return &Cloud{o: o, servers: map[string]*Server{}, roles: map[string]*Role{},
-		sessions: map[string]*stsSession{}, calls: map[string]int{}}
+		sessions: map[string]*stsSession{}, calls: map[string]int{}, issued: map[string]int{}}
 }
 
 // Server returns the simulator of one account and region, creating it
@@ -113,6 +114,13 @@ func (c *Cloud) Calls(op string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.calls[op]
+}
+
+// Issued counts the credentials AssumeRole issued for a role.
+func (c *Cloud) Issued(roleARN string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.issued[roleARN]
 }
 
 // Expired counts requests refused because their temporary credentials had

@@ -126,6 +126,7 @@ func (c *Cloud) stsAssumeRoleLocked(sig signature, form url.Values) (any, *apiEr
 	s := &stsSession{account: account, role: name, secret: randomHex(20), token: randomHex(32),
 		arn: "arn:aws:sts::" + account + ":assumed-role/" + name + "/" + session, expires: c.o.Now().Add(duration)}
 	c.sessions[key] = s
+	c.issued[roleARN]++
 	var out stsAssumeRoleResult
 	out.AssumedRoleUser.Arn = s.arn
 	out.AssumedRoleUser.AssumedRoleID = "AROA" + strings.ToUpper(name) + ":" + session

@@ -18,7 +18,7 @@ import (
 // configuration: its poller, its schedule checks and what the event
 // consumer needs to know of it.
 func (d *Daemon) buildCluster(ctx context.Context, c config.Cluster) error {
-	awsCfg, err := awsConfig(ctx, c.Region, c.RoleARN)
+	awsCfg, err := awsConfig(ctx, c.Region, roleOptions{ARN: c.RoleARN, ExternalID: c.ExternalID, ExpiryWindow: d.o.CredentialExpiryWindow})
 	if err != nil {
 		return fmt.Errorf("cluster %s: %w", c.Name, err)
 	}

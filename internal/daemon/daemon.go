@@ -45,6 +45,10 @@ type Options struct {
 	// least 1m).
 	AccountCheckInterval time.Duration
 	Now                  func() time.Time
+	// CredentialExpiryWindow is how long before expiry assumed-role
+	// credentials are renewed (tests with seconds-long sessions shorten
+	// it). Default 1m.
+	CredentialExpiryWindow time.Duration
 }
 
 // Daemon is the assembled monitor.
@@ -72,10 +76,13 @@ type Daemon struct {
 	incidents     *monitor.Incidents
 	backfills     []*monitor.Backfill
 	launch        launchParts
+	accounts      map[string]monitor.Account // nil: one account
 }
 
-// New builds the daemon. It makes no AWS call: problems with credentials
-// or permissions surface in the first poll, as monitor_error findings.
+// New builds the daemon. It makes no AWS call but, when the clusters span
+// accounts, STS GetCallerIdentity (no permission needed) to name its own:
+// problems with credentials or permissions surface in the first poll, as
+// monitor_error findings.
 //
 // Each part has one builder (a file per part); a new part adds a builder
 // here, after the parts it needs.
@@ -89,9 +96,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	d := &Daemon{cfg: cfg, o: o, log: o.Logger, state: monitor.NewState(),
 		history: monitor.NewHistory(o.Now), incidents: monitor.NewIncidents()}
 	d.buildHealth()
+	d.accounts = resolveAccounts(ctx, cfg, o.Logger, callerAccount)
 	if err := d.buildMetrics(); err != nil {
 		return nil, err
 	}
+	// Every metric tagged with a cluster also names its account.
+	d.metrics = accountMetrics{next: d.metrics, account: d.account}
 	if err := d.buildNotifier(); err != nil {
 		return nil, err
 	}
@@ -169,7 +179,11 @@ func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 	now := d.o.Now()
 	for _, p := range d.pollers {
 		fs, _ := p.Poll(ctx, now)
-		out = append(out, fs...)
+		for _, f := range fs {
+			a := d.account(f.Cluster)
+			f.Account, f.AccountAlias = a.ID, a.Alias
+			out = append(out, f)
+		}
 	}
 	// After the polls: a task they saw may reveal a cluster's ARN.
 	for _, s := range d.schedules {
@@ -180,6 +194,10 @@ func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 	}
 	return append(out, d.onceAccountFindings(ctx, now)...)
 }
+
+// account is the account of a cluster, zero when the clusters are all in
+// one account.
+func (d *Daemon) account(cluster string) monitor.Account { return d.accounts[cluster] }
 
 // Health returns the daemon's health registry.
 func (d *Daemon) Health() *health.Registry { return d.health }

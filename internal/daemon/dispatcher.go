@@ -34,6 +34,7 @@ func (d *Daemon) buildDispatcher() {
 		DrainTimeout:    drainTimeout(cfg),
 		StormPolicy:     stormPolicy(d.jobs, cfg.Events),
 		History:         d.history,
+		Account:         d.account,
 		Heartbeat:       func() { loop.Beat(); loop.Ready() },
 	})
 }

@@ -51,7 +51,7 @@ func (d *Daemon) buildSchedulerDLQ(ctx context.Context) error {
 	if ev.SchedulerDLQURL == "" {
 		return nil
 	}
-	awsCfg, err := awsConfig(ctx, ev.Region, "")
+	awsCfg, err := awsConfig(ctx, ev.Region, roleOptions{})
 	if err != nil {
 		return fmt.Errorf("scheduler dead-letter queue: %w", err)
 	}
@@ -68,7 +68,8 @@ func (d *Daemon) buildSchedulerDLQ(ctx context.Context) error {
 // the unit of the account-wide checks.
 type accountScope struct {
 	region, roleARN string
-	clusters        []int // indexes into cfg.Clusters and d.schedules
+	externalID      string // sent with AssumeRole, from the scope's clusters
+	clusters        []int  // indexes into cfg.Clusters and d.schedules
 	interval        time.Duration
 }
 
@@ -79,7 +80,7 @@ func accountScopes(cfg *config.Config) []*accountScope {
 		k := c.Region + "|" + c.RoleARN
 		s := byKey[k]
 		if s == nil {
-			s = &accountScope{region: c.Region, roleARN: c.RoleARN}
+			s = &accountScope{region: c.Region, roleARN: c.RoleARN, externalID: c.ExternalID}
 			byKey[k] = s
 			scopes = append(scopes, s)
 		}
@@ -105,7 +106,7 @@ func (d *Daemon) buildAccountChecks(ctx context.Context) error {
 		if d.o.AccountCheckInterval > 0 {
 			sc.interval = d.o.AccountCheckInterval
 		}
-		awsCfg, err := awsConfig(ctx, sc.region, sc.roleARN)
+		awsCfg, err := awsConfig(ctx, sc.region, roleOptions{ARN: sc.roleARN, ExternalID: sc.externalID, ExpiryWindow: d.o.CredentialExpiryWindow})
 		if err != nil {
 			return fmt.Errorf("account checks in %s: %w", sc.region, err)
 		}

@@ -76,7 +76,7 @@ func (c command) flagSet(f *flags) *flag.FlagSet {
 	for _, name := range c.flags {
 		switch name {
 		case "config":
-			fs.StringVar(&f.config, "config", defaultConfig, "the configuration `FILE` (or give FILE as the argument)")
+			fs.StringVar(&f.config, "config", defaultConfig, "the configuration `FILE` (or give FILE as the argument); FILE may also be\nssm:/path/to/parameter (SecureString allowed) or s3://bucket/key, read through the AWS SDK")
 		case "o":
 			fs.StringVar(&f.output, "o", "text", "output `FORMAT`: text (a table) or json")
 		case "duration":
@@ -215,7 +215,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	}
 	switch c.name {
 	case "validate":
-		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
+		cfg, err := loadConfig(ctx, path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -224,7 +224,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		return nil
 	case "healthcheck", "status":
 		// They read health.listen only: they need no notifier secret.
-		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
+		cfg, err := loadConfig(ctx, path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -239,14 +239,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		if f.output != "text" && f.output != "json" {
 			return usageError("once: -o must be text or json, not %q", f.output)
 		}
-		cfg, err := config.Load(path, lookupEnv, config.NotifierVarsOptional())
+		cfg, err := loadConfig(ctx, path, lookupEnv, config.NotifierVarsOptional())
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
 		logUnresolved(logger, cfg)
 		return once(ctx, cfg, logger, f.output, stdout)
 	default: // run
-		cfg, err := config.Load(path, lookupEnv)
+		cfg, err := loadConfig(ctx, path, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}

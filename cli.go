@@ -161,8 +161,10 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 // run is the whole program below main: it touches no signals, no os.Exit
-// and no process environment except through lookupEnv.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+// and no process environment except through lookupEnv. A value on reload
+// (main sends one per SIGHUP; nil: none) makes the daemon reload its
+// configuration.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool), reload <-chan struct{}) error {
 	name := "run"
 	if len(args) > 0 {
 		switch {
@@ -246,7 +248,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		logUnresolved(logger, cfg)
 		return once(ctx, cfg, logger, f.output, stdout)
 	default: // run
-		cfg, err := loadConfig(ctx, path, lookupEnv)
+		cfg, src, data, err := readConfig(ctx, path, lookupEnv)
 		if err != nil {
 			return &exitError{code: 2, err: err}
 		}
@@ -254,7 +256,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		if err != nil {
 			return err
 		}
-		return runBounded(ctx, d.Run, cfg.Shutdown.Timeout.Duration)
+		w := &configWatch{src: src, lookupEnv: lookupEnv, apply: d.Reload, log: logger,
+			signal: reload, every: cfg.ConfigRefresh.Duration, last: data}
+		return runBounded(ctx, func(ctx context.Context) error { return runWatched(ctx, d.Run, w) }, cfg.Shutdown.Timeout.Duration)
 	}
 }
 

@@ -35,14 +35,14 @@ func TestConfigFromSSMAndS3(t *testing.T) {
 
 	for _, ref := range []string{"ssm:/ecs-cron-monitor/config", "s3://configs/prod/config.toml"} {
 		var out, errOut bytes.Buffer
-		if err := run(t.Context(), []string{"validate", "-config", ref}, &out, &errOut, noEnv); err != nil {
+		if err := run(t.Context(), []string{"validate", "-config", ref}, &out, &errOut, noEnv, nil); err != nil {
 			t.Errorf("validate %s: %v\n%s", ref, err, errOut.String())
 		}
 		if want := ref + ": ok (1 cluster)"; !strings.Contains(out.String(), want) {
 			t.Errorf("validate %s printed %q, want %q", ref, out.String(), want)
 		}
 		out.Reset()
-		if err := run(t.Context(), []string{"once", "-config", ref, "-o", "json"}, &out, &errOut, noEnv); err != nil {
+		if err := run(t.Context(), []string{"once", "-config", ref, "-o", "json"}, &out, &errOut, noEnv, nil); err != nil {
 			t.Errorf("once %s: %v\n%s", ref, err, errOut.String())
 		}
 	}
@@ -58,7 +58,7 @@ func TestConfigFromSSMAndS3(t *testing.T) {
 		"ssm:":                      "want ssm:/path/to/parameter",
 	} {
 		var out, errOut bytes.Buffer
-		err := run(t.Context(), []string{"validate", "-config", ref}, &out, &errOut, noEnv)
+		err := run(t.Context(), []string{"validate", "-config", ref}, &out, &errOut, noEnv, nil)
 		if code := exitCode(err, &errOut); code != 2 || !strings.Contains(errOut.String(), want) {
 			t.Errorf("validate %s: exit %d, %q; want 2 and %q", ref, code, errOut.String(), want)
 		}

@@ -23,7 +23,7 @@ func webhookEnv(k string) (string, bool) {
 func runCLI(t *testing.T, lookupEnv func(string) (string, bool), args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code = exitCode(run(t.Context(), args, &out, &errOut, lookupEnv), &errOut)
+	code = exitCode(run(t.Context(), args, &out, &errOut, lookupEnv, nil), &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -16,7 +16,19 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default: // a reload is already pending
+			}
+		}
+	}()
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv, reload)
 	stop()
+	signal.Stop(hup)
 	os.Exit(exitCode(err, os.Stderr))
 }

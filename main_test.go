@@ -28,7 +28,7 @@ func noEnv(string) (string, bool) { return "", false }
 
 func TestVersion(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), []string{"version"}, &out, &out, noEnv); err != nil {
+	if err := run(t.Context(), []string{"version"}, &out, &out, noEnv, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "ecs-cron-monitor ") {
@@ -44,7 +44,7 @@ func TestValidateExampleConfig(t *testing.T) {
 		return "", false
 	}
 	var out, errOut bytes.Buffer
-	if err := run(t.Context(), []string{"validate", "-config", "config.toml"}, &out, &errOut, env); err != nil {
+	if err := run(t.Context(), []string{"validate", "-config", "config.toml"}, &out, &errOut, env, nil); err != nil {
 		t.Fatalf("validate config.toml: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "ok") {
@@ -56,7 +56,7 @@ func TestValidateExampleConfig(t *testing.T) {
 // schedule problems included, and never prints an environment value.
 func TestValidateListsEveryProblem(t *testing.T) {
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"validate", "-config", "testdata/config/bad.toml"}, &out, &errOut, noEnv)
+	err := run(t.Context(), []string{"validate", "-config", "testdata/config/bad.toml"}, &out, &errOut, noEnv, nil)
 	if code := exitCode(err, &errOut); code != 2 {
 		t.Fatalf("exit code %d, want 2 (err %v)", code, err)
 	}
@@ -128,7 +128,7 @@ task_limit = 10
 max_concurrent = 3
 `)
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"once", cfg, "-o", "json"}, &out, &errOut, noEnv)
+	err := run(t.Context(), []string{"once", cfg, "-o", "json"}, &out, &errOut, noEnv, nil)
 	if code := exitCode(err, &errOut); code != 1 {
 		t.Fatalf("exit code %d, want 1 for a critical finding; stderr:\n%s", code, errOut.String())
 	}
@@ -470,10 +470,10 @@ func TestHealthcheckCommand(t *testing.T) {
 	_, cfg := listeningDaemonConfig(t, nil, "")
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run", cfg}, io.Discard, io.Discard, noEnv) }()
+	go func() { done <- run(ctx, []string{"run", cfg}, io.Discard, io.Discard, noEnv, nil) }()
 	check := func() int {
 		var out bytes.Buffer
-		return exitCode(run(t.Context(), []string{"healthcheck", cfg}, &out, &out, noEnv), &out)
+		return exitCode(run(t.Context(), []string{"healthcheck", cfg}, &out, &out, noEnv, nil), &out)
 	}
 	testkit.Eventually(t, "healthy daemon", func() bool { return check() == 0 })
 	cancel()
@@ -507,10 +507,10 @@ schedule = "cron(0 3 * * ? *)"
 `)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv) }()
+	go func() { done <- run(ctx, []string{"run", "-config", cfg}, io.Discard, io.Discard, noEnv, nil) }()
 	status := func(format string) (string, int) {
 		var out, errOut bytes.Buffer
-		code := exitCode(run(t.Context(), []string{"status", "-config", cfg, "-o", format}, &out, &errOut, noEnv), &errOut)
+		code := exitCode(run(t.Context(), []string{"status", "-config", cfg, "-o", format}, &out, &errOut, noEnv, nil), &errOut)
 		return out.String() + errOut.String(), code
 	}
 	var jobs []struct {

@@ -18,6 +18,11 @@ type Config struct {
 	// note each: file, line, key and the variable's name, never a value.
 	Unresolved []*Problem `toml:"-"`
 
+	// ConfigRefresh is how often the daemon re-reads its configuration
+	// source and reloads it when it changed; 0 (the default) turns it off
+	// (SIGHUP reloads either way).
+	ConfigRefresh Duration `toml:"config_refresh"`
+
 	Slack    Slack     `toml:"slack"`
 	Datadog  Datadog   `toml:"datadog"`
 	Summary  Summary   `toml:"summary"`

@@ -61,6 +61,9 @@ func (c *Config) validate() problemList {
 	if c.Shutdown.Timeout.Duration <= 0 {
 		v.bad("shutdown.timeout", "must be greater than 0")
 	}
+	if r := c.ConfigRefresh.Duration; r != 0 && r < 10*time.Second {
+		v.bad("config_refresh", "must be 0 (off) or at least 10s")
+	}
 	v.clusters()
 	return v.problems
 }

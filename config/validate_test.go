@@ -12,6 +12,7 @@ func TestValidation(t *testing.T) {
 		want want
 	}{
 		{"no cluster", "[health]\n", nil, want{0, "cluster", "at least one [[cluster]]"}},
+		{"config_refresh too short", "config_refresh = \"1s\"\n" + cluster, nil, want{1, "config_refresh", "at least 10s"}},
 		{"cluster name missing", "[[cluster]]\nregion = \"us-east-1\"\n", nil, want{1, "cluster[0].name", "is required"}},
 		{"cluster name invalid", "[[cluster]]\nname = \"a b\"\nregion = \"us-east-1\"\n", nil, want{2, "cluster[0].name", "ECS cluster name"}},
 		{"cluster name duplicate", cluster + cluster, nil, want{5, "cluster[1].name", "duplicate cluster name (also cluster[0])"}},

@@ -44,6 +44,9 @@ type PollerOptions struct {
 	// AfterPoll is called after every poll with its error (nil on success);
 	// the health endpoint uses it.
 	AfterPoll func(err error)
+	// Tracker holds the cluster's open incidents; a reload hands the old
+	// poller's to the new one so no incident is lost. Nil: a new one.
+	Tracker *Tracker
 }
 
 // Poller polls one cluster: it counts tasks against the cluster's limit and
@@ -73,8 +76,11 @@ func NewPoller(o PollerOptions) *Poller {
 		o.State = NewState()
 	}
 	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
-	return &Poller{o: o, tracker: NewTracker(o.Cluster.RenotifyInterval.Duration)}
+	return &Poller{o: o, tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration)}
 }
+
+// Tracker is the poller's incident tracker (see PollerOptions.Tracker).
+func (p *Poller) Tracker() *Tracker { return p.tracker }
 
 // Loop polls every poll interval, the first time one interval from now,
 // until ctx is cancelled. The first poll is the caller's (PollAndReport):

@@ -111,6 +111,9 @@ type SchedulesOptions struct {
 	// the health endpoint uses them to see the loop turning.
 	AfterRefresh func(err error)
 	AfterCheck   func()
+	// Tracker holds the missed-run and overrun incidents; see
+	// PollerOptions.Tracker. Nil: a new one.
+	Tracker *Tracker
 }
 
 // Schedules discovers the schedules that start tasks on one cluster and
@@ -149,7 +152,7 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 	return &Schedules{
 		o:          o,
 		log:        o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
-		tracker:    NewTracker(o.Cluster.RenotifyInterval.Duration),
+		tracker:    carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
 		clusterARN: arn,
 		jobs:       map[string]*expected{},
 		starts:     map[string]time.Time{},
@@ -428,3 +431,7 @@ func (s *Schedules) configuredJobs() []ScheduledJob {
 func familyOf(ref string) string {
 	return Task{TaskDefinitionARN: ref}.Family()
 }
+
+// Tracker is the schedule checks' incident tracker (see
+// SchedulesOptions.Tracker).
+func (s *Schedules) Tracker() *Tracker { return s.tracker }

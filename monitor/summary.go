@@ -29,8 +29,8 @@ func (s Summary) Empty() bool {
 
 // ClusterSummary is one cluster's part of a summary.
 type ClusterSummary struct {
-	Cluster string  `json:"cluster"`
-	Region  string  `json:"region,omitempty"`
+	Cluster string `json:"cluster"`
+	Region  string `json:"region,omitempty"`
 	// Account and AccountAlias name the cluster's account once the
 	// configuration spans accounts.
 	Account      string `json:"account,omitempty"`

@@ -56,6 +56,17 @@ func NewTracker(renotify time.Duration) *Tracker {
 	return &Tracker{renotify: renotify, open: map[string]*incident{}}
 }
 
+// carryTracker is t with a new renotify interval (a reloaded
+// configuration may change it), or a new Tracker when t is nil. The
+// caller owns t: its old owner has stopped.
+func carryTracker(t *Tracker, renotify time.Duration) *Tracker {
+	if t == nil {
+		return NewTracker(renotify)
+	}
+	t.renotify = renotify
+	return t
+}
+
 // Update takes every observation of the given kinds for one cluster from a
 // complete poll and returns the transitions: incidents opened, escalated,
 // updated (peak or tasks grew), due for re-notification, and resolved

@@ -137,11 +137,10 @@ func TestE2EManyAccountsAndRegions(t *testing.T) {
 	if n := cloud.Expired(); n != 0 {
 		t.Errorf("%d calls were refused for expired credentials; renewal came too late", n)
 	}
-	e.stop()
-
-	posts, _, _ := e.slack.Snapshot()
 	// Staging's cluster, and its account's checks (the Fargate quota), are
-	// the only ones that cannot be seen.
+	// the only ones that cannot be seen (while running: what shutdown
+	// interrupts is not this test's subject).
+	posts, _, _ := e.slack.Snapshot()
 	for _, p := range posts {
 		body := p.Text + " " + p.Attachments
 		if strings.HasPrefix(p.Text, "Monitor error") && !strings.Contains(body, "333333333333") {
@@ -151,6 +150,8 @@ func TestE2EManyAccountsAndRegions(t *testing.T) {
 	if n := postsWith(e, "Monitor error · staging"); n != 1 {
 		t.Errorf("%d monitor_error alerts for the staging cluster, want 1", n)
 	}
+	e.stop()
+
 	// The partial summary at shutdown says where each cluster is.
 	if postsWith(e, "ECS cron summary", "prod (222222222222), eu-west-1", "tooling (111111111111), us-east-1") != 1 {
 		t.Error("the summary does not name each cluster's account and region")

@@ -33,7 +33,7 @@ func (d *Daemon) buildCluster(ctx context.Context, c config.Cluster) error {
 
 // buildPoller builds the cluster's poller and registers its loop.
 func (d *Daemon) buildPoller(c config.Cluster, client *ecs.Client) {
-	loop := d.health.Register("poll:"+c.Name, c.PollInterval.Duration)
+	loop := d.register("poll:"+c.Name, c.PollInterval.Duration)
 	d.pollers = append(d.pollers, monitor.NewPoller(monitor.PollerOptions{
 		Cluster:   c,
 		ECS:       client,
@@ -44,6 +44,7 @@ func (d *Daemon) buildPoller(c config.Cluster, client *ecs.Client) {
 		Logger:    d.o.Logger,
 		Now:       d.o.Now,
 		AfterPoll: afterCycle(loop),
+		Tracker:   d.carried[c.Name].poll,
 	}))
 }
 
@@ -52,7 +53,7 @@ func (d *Daemon) buildPoller(c config.Cluster, client *ecs.Client) {
 func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws.Config) {
 	// A check per poll interval; a refresh, which may take a while, holds
 	// the same loop.
-	loop := d.health.Register("schedules:"+c.Name, c.PollInterval.Duration)
+	loop := d.register("schedules:"+c.Name, c.PollInterval.Duration)
 	d.schedules = append(d.schedules, monitor.NewSchedules(monitor.SchedulesOptions{
 		Cluster:   c,
 		Clusters:  client,
@@ -72,6 +73,7 @@ func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws
 		CheckInterval: c.PollInterval.Duration,
 		AfterRefresh:  afterCycle(loop),
 		AfterCheck:    loop.Beat,
+		Tracker:       d.carried[c.Name].schedules,
 	}))
 }
 

@@ -77,6 +77,16 @@ type Daemon struct {
 	backfills     []*monitor.Backfill
 	launch        launchParts
 	accounts      map[string]monitor.Account // nil: one account
+
+	// mu guards what a reload replaces (cfg, jobs, accounts, pollers,
+	// schedules, event clusters, events, queue, backfills, loops; see
+	// parts.go) against the readers that run meanwhile: the dispatcher's
+	// storm policy and account lookup, the status page.
+	mu      sync.RWMutex
+	loops   []*health.Loop // the reloadable parts' health loops
+	carried map[string]carriedTrackers
+	// reloads hands a new configuration to Run (see Reload).
+	reloads chan reloadRequest
 }
 
 // New builds the daemon. It makes no AWS call but, when the clusters span
@@ -94,7 +104,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		o.Now = time.Now
 	}
 	d := &Daemon{cfg: cfg, o: o, log: o.Logger, state: monitor.NewState(),
-		history: monitor.NewHistory(o.Now), incidents: monitor.NewIncidents()}
+		history: monitor.NewHistory(o.Now), incidents: monitor.NewIncidents(), reloads: make(chan reloadRequest)}
 	d.buildHealth()
 	d.accounts = resolveAccounts(ctx, cfg, o.Logger, callerAccount)
 	if err := d.buildMetrics(); err != nil {
@@ -138,20 +148,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	d.startup(ctx)
 
+	// What Run reads of the configuration it reads now: a reload replaces
+	// d.cfg (those settings wait for a restart anyway).
+	listen := d.cfg.Health.Listen
 	g, gctx := errgroup.WithContext(ctx)
-	for _, p := range d.pollers {
-		g.Go(func() error { return p.Loop(gctx) })
-	}
-	for _, s := range d.schedules {
-		g.Go(func() error { return s.Run(gctx) })
-	}
-	if d.events != nil {
-		g.Go(func() error { return d.events.Run(gctx) })
-	}
+	g.Go(func() error { return d.runParts(gctx) })
+	// The launch-failure sources and account checks are built once, at
+	// start: a reload leaves them as they are.
 	for _, run := range d.launchRunners() {
 		g.Go(func() error { return run(gctx) })
 	}
-	g.Go(func() error { return d.serveHealth(gctx) })
+	g.Go(func() error { return d.serveHealth(gctx, listen) })
 	err := g.Wait()
 	stopDispatcher()
 	if derr := <-dispatched; derr != nil {
@@ -194,10 +201,6 @@ func (d *Daemon) Once(ctx context.Context) []monitor.Finding {
 	}
 	return append(out, d.onceAccountFindings(ctx, now)...)
 }
-
-// account is the account of a cluster, zero when the clusters are all in
-// one account.
-func (d *Daemon) account(cluster string) monitor.Account { return d.accounts[cluster] }
 
 // Health returns the daemon's health registry.
 func (d *Daemon) Health() *health.Registry { return d.health }

@@ -32,7 +32,7 @@ func (d *Daemon) buildDispatcher() {
 		SendEmpty:       cfg.Summary.SendEmpty,
 		RollupInterval:  cfg.Events.RollupInterval.Duration,
 		DrainTimeout:    drainTimeout(cfg),
-		StormPolicy:     stormPolicy(d.jobs, cfg.Events),
+		StormPolicy:     d.stormPolicy,
 		History:         d.history,
 		Account:         d.account,
 		Heartbeat:       func() { loop.Beat(); loop.Ready() },
@@ -43,17 +43,4 @@ func (d *Daemon) buildDispatcher() {
 // finish its work; stages drain one after the other.
 func drainTimeout(cfg *config.Config) time.Duration {
 	return cfg.Shutdown.Timeout.Duration / 3
-}
-
-// stormPolicy gives each job its storm threshold and window, as its
-// JobRef resolves them (the job's own settings, else the [events] ones).
-func stormPolicy(jobs map[string]*monitor.Jobs, ev config.Events) func(cluster, job string) (int, time.Duration) {
-	return func(cluster, job string) (int, time.Duration) {
-		js := jobs[cluster]
-		if js == nil {
-			return ev.StormThreshold, ev.StormWindow.Duration
-		}
-		r := js.Named(job)
-		return r.StormThreshold, r.StormWindow
-	}
 }

@@ -18,7 +18,7 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 	}
 	// A receive returns at least every wait_time; the visibility
 	// timeout is the bound a stuck handler could hold the loop for.
-	receiving := d.health.Register("events", max(cfg.Events.WaitTime.Duration, cfg.Events.VisibilityTimeout.Duration))
+	receiving := d.register("events", max(cfg.Events.WaitTime.Duration, cfg.Events.VisibilityTimeout.Duration))
 	awsCfg, err := awsConfig(ctx, cfg.Events.Region, roleOptions{})
 	if err != nil {
 		return fmt.Errorf("events queue: %w", err)

@@ -26,12 +26,12 @@ func afterCycle(loop *health.Loop) func(error) {
 
 // serveHealth serves /healthz and /readyz on the caller's listener, else on
 // [health] listen, until ctx is cancelled; with neither it returns nil.
-func (d *Daemon) serveHealth(ctx context.Context) error {
+func (d *Daemon) serveHealth(ctx context.Context, listen string) error {
 	if d.o.HealthListener != nil {
 		return d.health.ServeListener(ctx, d.o.HealthListener, d.log)
 	}
-	if d.cfg.Health.Listen != "" {
-		return d.health.Serve(ctx, d.cfg.Health.Listen, d.log)
+	if listen != "" {
+		return d.health.Serve(ctx, listen, d.log)
 	}
 	return nil
 }

@@ -32,14 +32,17 @@ func (d *Daemon) statusPage() web.Source {
 		for _, h := range d.history.Jobs() {
 			byCluster[h.Cluster] = append(byCluster[h.Cluster], h)
 		}
-		for i, c := range d.cfg.Clusters {
-			st.Clusters = append(st.Clusters, d.clusterStatus(c, d.schedules[i].Expected(now), byCluster[c.Name], console))
+		d.mu.RLock()
+		cfg, schedules, jobs := d.cfg, d.schedules, d.jobs
+		d.mu.RUnlock()
+		for i, c := range cfg.Clusters {
+			st.Clusters = append(st.Clusters, d.clusterStatus(c, jobs[c.Name], schedules[i].Expected(now), byCluster[c.Name], console))
 		}
 		return st
 	}
 }
 
-func (d *Daemon) clusterStatus(c config.Cluster, expected []monitor.Expectation, hist []monitor.JobHistory, console monitor.Console) web.Cluster {
+func (d *Daemon) clusterStatus(c config.Cluster, js *monitor.Jobs, expected []monitor.Expectation, hist []monitor.JobHistory, console monitor.Console) web.Cluster {
 	live := d.state.Live(c.Name)
 	out := web.Cluster{Name: c.Name, Region: c.Region, Tasks: len(live), Limit: c.TaskLimit,
 		Incidents: incidentsOf(d.incidents.Open(c.Name, ""))}
@@ -54,7 +57,7 @@ func (d *Daemon) clusterStatus(c config.Cluster, expected []monitor.Expectation,
 		job(j.Name())
 	}
 	for _, t := range live {
-		job(d.jobs[c.Name].Resolve(t).Name).Running++
+		job(js.Resolve(t).Name).Running++
 	}
 	for _, x := range expected {
 		j := job(x.Job)

@@ -145,3 +145,16 @@ func (r *Registry) Snapshot() Status {
 	sort.SliceStable(st.Loops, func(i, j int) bool { return st.Loops[i].Name < st.Loops[j].Name })
 	return st
 }
+
+// Remove takes the loop out of the registry: a reload that drops or
+// replaces a loop must not leave it behind, stalled.
+func (l *Loop) Remove() {
+	l.reg.mu.Lock()
+	defer l.reg.mu.Unlock()
+	for i, m := range l.reg.loops {
+		if m == l {
+			l.reg.loops = append(l.reg.loops[:i], l.reg.loops[i+1:]...)
+			return
+		}
+	}
+}

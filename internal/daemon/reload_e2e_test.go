@@ -1,0 +1,81 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+const reloadBefore = `
+[slack]
+token = "${SLACK_BOT_TOKEN}"
+channel = "#cron-alerts"
+api_url = "{{SLACK}}"
+
+[summary]
+schedule = "@every 1h"
+
+[health]
+listen = ""
+
+[[cluster]]
+name = "cron"
+region = "ap-northeast-1"
+task_limit = 10
+max_concurrent = 0
+poll_interval = "1s"
+`
+
+// A reload keeps the open incidents and the summary window: the task
+// limit incident opened before it is not alerted again, and resolves
+// (one message) when the new limit makes 8 tasks harmless; the summary
+// still counts it; a cluster the new configuration adds is polled.
+func TestE2EReloadKeepsIncidentsAndSummary(t *testing.T) {
+	e := newEnv(t)
+	e.sim.CreateCluster("cron")
+	e.sim.CreateCluster("batch")
+	register(t, e.sim, "etl")
+	run(t, e.sim, "cron", "etl", "events-rule/etl", 8) // 80% of 10: warning
+	cfg := e.config(reloadBefore)
+	cfg.Clusters[0].PollInterval.Duration = 50 * time.Millisecond
+	d := e.start(cfg)
+	eventually(t, "warning", func() bool { return e.slack.PostsContaining("Task limit warning") == 1 })
+
+	// Same limit first: the incident must stay open, not be alerted anew.
+	same := e.config(reloadBefore + `
+[[cluster]]
+name = "batch"
+region = "ap-northeast-1"
+poll_interval = "1s"
+`)
+	for i := range same.Clusters {
+		same.Clusters[i].PollInterval.Duration = 50 * time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Reload(ctx, same); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the added cluster polled", func() bool {
+		return e.sim.Calls("ecs:ListTasks") > 0 && len(e.logs.logged("configuration reloaded")) == 1
+	})
+	calls := e.sim.Calls("ecs:ListTasks")
+	eventually(t, "polling goes on after the reload", func() bool { return e.sim.Calls("ecs:ListTasks") > calls+4 })
+	if n := e.slack.PostsContaining("Task limit warning"); n != 1 {
+		t.Errorf("%d warning posts after the reload, want the first one alone", n)
+	}
+
+	// A higher limit: the kept incident resolves.
+	higher := e.config(strings.Replace(reloadBefore, "task_limit = 10", "task_limit = 40", 1))
+	higher.Clusters[0].PollInterval.Duration = 50 * time.Millisecond
+	if err := d.Reload(ctx, higher); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resolution of the incident opened before the reloads", func() bool { return e.slack.PostsContaining("Resolved") == 1 })
+	e.stop()
+	if e.slack.PostsContaining("1 task limit incident") != 1 {
+		posts, _, _ := e.slack.Snapshot()
+		t.Errorf("the summary lost the incident of the window before the reloads: %+v", posts[len(posts)-1].Text)
+	}
+}

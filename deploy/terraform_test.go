@@ -15,7 +15,7 @@ import (
 func TestEventWiring(t *testing.T) {
 	bodies := moduleBodies(t)
 
-	target := oneBlock(t, bodies, "resource", "aws_cloudwatch_event_target")
+	target := oneBlock(t, bodies, "resource", "aws_cloudwatch_event_target", "queue")
 	if _, ok := target.Body.Attributes["role_arn"]; ok {
 		t.Errorf("%s: SQS targets must not set role_arn (delivery is authorised by the queue policy)", target.DefRange())
 	}
@@ -152,12 +152,31 @@ func renderValue(e hclsyntax.Expression) string {
 // TestExampleUsesModuleWithEveryRequiredVariable parses the example and
 // checks it passes every variable that has no default.
 func TestExampleUsesModuleWithEveryRequiredVariable(t *testing.T) {
-	ex := parseTF(t, "terraform/examples")
-	mod := oneBlock(t, ex, "module")
-	if src := literalString(t, mod.Body, "source"); src != "../.." {
-		t.Errorf("example module source = %q, want ../..", src)
+	modules := map[string]map[string]*hclsyntax.Body{
+		"../..":                moduleBodies(t),
+		"../../modules/member": parseTF(t, "terraform/modules/member"),
 	}
-	vars := findBlocks(moduleBodies(t), "variable")
+	n := 0
+	for _, mod := range findBlocks(parseTF(t, "terraform/examples"), "module") {
+		src := literalString(t, mod.Body, "source")
+		bodies, ok := modules[src]
+		if !ok {
+			t.Errorf("%s: example module source = %q, want ../.. or ../../modules/member", mod.DefRange(), src)
+			continue
+		}
+		n++
+		checkModuleCall(t, mod, bodies)
+	}
+	if n < 4 {
+		t.Errorf("%d module calls in the examples, want basic's and multi-account's three", n)
+	}
+}
+
+// checkModuleCall: a module call sets every variable the module requires,
+// and none it does not declare.
+func checkModuleCall(t *testing.T, mod *hclsyntax.Block, bodies map[string]*hclsyntax.Body) {
+	t.Helper()
+	vars := findBlocks(bodies, "variable")
 	if len(vars) == 0 {
 		t.Fatal("no variables in the module")
 	}
@@ -169,11 +188,11 @@ func TestExampleUsesModuleWithEveryRequiredVariable(t *testing.T) {
 			continue
 		}
 		if _, ok := mod.Body.Attributes[name]; !ok {
-			t.Errorf("example does not set required variable %q", name)
+			t.Errorf("%s: example does not set required variable %q", mod.DefRange(), name)
 		}
 	}
 	for name, a := range mod.Body.Attributes {
-		if name != "source" && !declared[name] {
+		if name != "source" && name != "providers" && !declared[name] {
 			t.Errorf("%s: example sets %q, which the module does not declare", a.SrcRange, name)
 		}
 	}

@@ -17,11 +17,12 @@ import (
 // (nothing can be downloaded here): terraform init -plugin-dir uses it.
 const tfPluginDir = "/opt/tf-plugins"
 
-// TestTerraformValidate runs terraform's own validation over the example,
-// which instantiates the module: references, types and the provider's
-// resource schemas, which the HCL tests beside this one cannot check. It
-// runs offline (init from the local plugin directory, no backend) and is
-// skipped where terraform or the provider is not installed.
+// TestTerraformValidate runs terraform's own checks over every module and
+// example: fmt -check, then init and validate, which instantiate the
+// modules (references, types, the provider's resource schemas), what the
+// HCL tests beside this one cannot check. It runs offline (init from the
+// local plugin directory, no backend) and is skipped where terraform or
+// the provider is not installed.
 func TestTerraformValidate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs terraform")
@@ -36,45 +37,62 @@ func TestTerraformValidate(t *testing.T) {
 		t.Skipf("no AWS provider in %s", tfPluginDir)
 	}
 	// Copy the module, so that .terraform and the lock file stay out of
-	// the repository.
-	dir := t.TempDir()
+	// the repository; deploy/config.toml comes along, as the module's
+	// default configuration reads it.
+	root := t.TempDir()
+	dir := filepath.Join(root, "terraform")
 	if err := os.CopyFS(dir, os.DirFS("terraform")); err != nil {
 		t.Fatal(err)
 	}
-	example := filepath.Join(dir, "examples", "basic")
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	if data, err := os.ReadFile("config.toml"); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(filepath.Join(root, "config.toml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
-	tfRun := func(args ...string) []byte {
+	tfRun := func(in string, args ...string) ([]byte, error) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, tf, args...)
-		cmd.Dir = example
+		cmd.Dir = filepath.Join(dir, in)
 		cmd.Env = testkit.BareEnv(t, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil && args[0] != "validate" {
-			t.Fatalf("terraform %v: %v\n%s%s", args, err, stdout.String(), stderr.String())
+		err := cmd.Run()
+		if err != nil && args[0] != "validate" {
+			t.Errorf("%s: terraform %v: %v\n%s%s", in, args, err, stdout.String(), stderr.String())
 		}
-		return stdout.Bytes()
+		return stdout.Bytes(), err
 	}
-	tfRun("init", "-backend=false", "-input=false", "-no-color", "-plugin-dir="+tfPluginDir)
-	var res struct {
-		Valid       bool `json:"valid"`
-		Diagnostics []struct {
-			Severity, Summary, Detail string
-			Range                     *struct{ Filename string }
-		} `json:"diagnostics"`
+	if out, err := tfRun(".", "fmt", "-check", "-recursive", "-no-color"); err != nil {
+		t.Errorf("terraform fmt -check: files not formatted:\n%s", out)
 	}
-	if err := json.Unmarshal(tfRun("validate", "-json", "-no-color"), &res); err != nil {
-		t.Fatalf("terraform validate -json: %v", err)
-	}
-	for _, d := range res.Diagnostics {
-		file := ""
-		if d.Range != nil {
-			file = d.Range.Filename + ": "
-		}
-		t.Errorf("%s%s: %s: %s", file, d.Severity, d.Summary, d.Detail)
-	}
-	if !res.Valid {
-		t.Error("terraform validate: the configuration is not valid")
+	for _, in := range []string{".", "modules/member", "examples/basic", "examples/multi-account"} {
+		t.Run(in, func(t *testing.T) {
+			if _, err := tfRun(in, "init", "-backend=false", "-input=false", "-no-color", "-plugin-dir="+tfPluginDir); err != nil {
+				return
+			}
+			out, _ := tfRun(in, "validate", "-json", "-no-color")
+			var res struct {
+				Valid       bool `json:"valid"`
+				Diagnostics []struct {
+					Severity, Summary, Detail string
+					Range                     *struct{ Filename string }
+				} `json:"diagnostics"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("terraform validate -json: %v", err)
+			}
+			for _, d := range res.Diagnostics {
+				file := ""
+				if d.Range != nil {
+					file = d.Range.Filename + ": "
+				}
+				t.Errorf("%s%s: %s: %s", file, d.Severity, d.Summary, d.Detail)
+			}
+			if !res.Valid {
+				t.Error("terraform validate: the configuration is not valid")
+			}
+		})
 	}
 }

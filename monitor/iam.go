@@ -22,5 +22,11 @@ func IAMActions() []string {
 		"cloudwatch:GetMetricData",
 		"servicequotas:GetServiceQuota",
 		"sts:AssumeRole",
+		// Reading the configuration from -config ssm:/path or s3://bucket/key
+		// (internal/configsrc); kms:Decrypt for a SecureString under a
+		// customer key.
+		"ssm:GetParameter",
+		"kms:Decrypt",
+		"s3:GetObject",
 	}
 }

@@ -25,7 +25,9 @@ func TestIAMActionsMatchInterfaces(t *testing.T) {
 		{"cloudwatch", reflect.TypeFor[CloudWatchAPI]()},
 		{"servicequotas", reflect.TypeFor[ServiceQuotasAPI]()},
 	}
-	want := []string{"sts:AssumeRole"}
+	// Beyond the interfaces: the SDK's credential provider (sts) and the
+	// configuration source (internal/configsrc, outside monitor).
+	want := []string{"sts:AssumeRole", "ssm:GetParameter", "kms:Decrypt", "s3:GetObject"}
 	for _, in := range interfaces {
 		for i := 0; i < in.typ.NumMethod(); i++ {
 			want = append(want, in.service+":"+in.typ.Method(i).Name)

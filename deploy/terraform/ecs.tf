@@ -30,7 +30,8 @@ locals {
     name      = local.container_name
     image     = var.image
     essential = true
-    # The image's ENTRYPOINT/CMD start the daemon with the baked config.
+    # The configuration from SSM (or S3), not the one baked into the image.
+    command                = ["run", "-config", local.config_ref]
     readonlyRootFilesystem = true
     # ECS sends SIGTERM, waits stopTimeout, then SIGKILL; the daemon's
     # [shutdown] timeout (25 s by default) must fit inside it.
@@ -39,7 +40,7 @@ locals {
     secrets     = local.daemon_secrets
     # The image has no shell or curl: the binary checks its own /healthz.
     healthCheck = {
-      command     = ["CMD", local.binary_path, "healthcheck", "-config", local.config_path]
+      command     = ["CMD", local.binary_path, "healthcheck", "-config", local.config_ref]
       interval    = 30
       timeout     = 5
       retries     = 3

@@ -105,3 +105,27 @@ resource "aws_sqs_queue" "scheduler_dlq" {
   sqs_managed_sse_enabled   = true
   tags                      = local.tags
 }
+
+# Member accounts (modules/member) forward their clusters' ECS events to
+# this account's default bus; the rule above matches them like local ones
+# (its pattern names every monitored cluster's ARN, whatever its account).
+# Only the listed accounts may put events on the bus.
+data "aws_iam_policy_document" "bus" {
+  count = length(var.member_account_ids) > 0 ? 1 : 0
+  statement {
+    sid       = "MemberAccountsPutEcsEvents"
+    effect    = "Allow"
+    actions   = ["events:PutEvents"]
+    resources = ["arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/default"]
+    principals {
+      type        = "AWS"
+      identifiers = [for a in var.member_account_ids : "arn:${local.partition}:iam::${a}:root"]
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_bus_policy" "members" {
+  count          = length(var.member_account_ids) > 0 ? 1 : 0
+  event_bus_name = "default"
+  policy         = data.aws_iam_policy_document.bus[0].json
+}

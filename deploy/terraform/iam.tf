@@ -162,6 +162,41 @@ data "aws_iam_policy_document" "task" {
     resources = ["*"]
   }
 
+  # The configuration: the module's SSM parameter, or the one S3 object.
+  dynamic "statement" {
+    for_each = local.config_in_ssm ? [1] : []
+    content {
+      sid       = "ReadConfigParameter"
+      actions   = ["ssm:GetParameter"]
+      resources = [aws_ssm_parameter.config[0].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.config_in_ssm ? [] : [1]
+    content {
+      sid       = "ReadConfigObject"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${local.partition}:s3:::${local.config_s3_bucket}/${local.config_s3_key}"]
+    }
+  }
+
+  # A SecureString under a customer key needs kms:Decrypt on that key, and
+  # only through SSM (the AWS-managed aws/ssm key needs no grant).
+  dynamic "statement" {
+    for_each = local.config_in_ssm && var.kms_key_arn != null ? [1] : []
+    content {
+      sid       = "DecryptConfigParameter"
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${local.region}.amazonaws.com"]
+      }
+    }
+  }
+
   # Cross-account clusters: only the listed roles, and only when there are
   # any (an empty resources list would be an invalid statement).
   dynamic "statement" {

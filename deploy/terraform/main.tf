@@ -10,7 +10,9 @@ data "aws_partition" "current" {}
 
 locals {
   # These two paths are the contract with deploy/Dockerfile (deploy/iam_test.go
-  # checks they match): where the binary and the baked config live.
+  # checks they match): where the binary and the baked config live. The
+  # module runs the daemon with its config from SSM or S3 (config.tf); the
+  # baked file is the image's default for other ways of running it.
   binary_path = "/ecs-cron-monitor"
   config_path = "/etc/ecs-cron-monitor/config.toml"
 

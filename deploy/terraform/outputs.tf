@@ -47,3 +47,18 @@ output "scheduler_dlq_arn" {
   description = "ARN of the Scheduler dead-letter queue (null unless scheduler_dlq): set it as the schedules' DeadLetterConfig.Arn and grant their execution role sqs:SendMessage on it."
   value       = var.scheduler_dlq ? aws_sqs_queue.scheduler_dlq[0].arn : null
 }
+
+output "config_parameter_name" {
+  description = "SSM parameter holding the configuration (null when config_s3_uri is used)."
+  value       = local.config_in_ssm ? aws_ssm_parameter.config[0].name : null
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the monitor's own alarms go to; subscribe Slack or PagerDuty to it."
+  value       = local.alarm_topic_arn
+}
+
+output "event_bus_arn" {
+  description = "This account's default event bus, which member accounts forward ECS events to (modules/member central_event_bus_arn)."
+  value       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/default"
+}

@@ -149,3 +149,50 @@ variable "scheduler_dlq" {
   type        = bool
   default     = false
 }
+
+variable "config" {
+  description = "The daemon's configuration (TOML text), stored in an SSM SecureString parameter the daemon reads at start and on every change (-config ssm:/<name>/config), so changing a threshold is terraform apply, not an image build. Null: deploy/config.toml. Ignored when config_s3_uri is set."
+  type        = string
+  default     = null
+}
+
+variable "config_s3_uri" {
+  description = "s3://bucket/key of a configuration the daemon reads instead of the SSM parameter (grants s3:GetObject on that object only). Null: the SSM parameter."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.config_s3_uri == null || can(regex("^s3://[a-z0-9.-]{3,63}/.+$", var.config_s3_uri))
+    error_message = "config_s3_uri must be null or s3://bucket/key."
+  }
+}
+
+
+variable "member_account_ids" {
+  description = "Accounts whose ECS events are forwarded to this account's default event bus by modules/member. The bus policy lets exactly these accounts put events. Empty: no bus policy."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.member_account_ids : can(regex("^[0-9]{12}$", a))])
+    error_message = "member_account_ids must be 12-digit account ids."
+  }
+}
+
+variable "alarms_enabled" {
+  description = "Create the CloudWatch alarms that watch the monitor itself (dead-letter queue depth, no running task, events piling up)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic for the alarms (subscribe Slack, PagerDuty or e-mail to it). Null: the module creates one."
+  type        = string
+  default     = null
+}
+
+variable "alarm_oldest_event_seconds" {
+  description = "Alarm when the oldest message in the event queue is older than this: events pile up because the daemon does not consume them."
+  type        = number
+  default     = 600
+}

@@ -23,14 +23,16 @@ type Config struct {
 	// (SIGHUP reloads either way).
 	ConfigRefresh Duration `toml:"config_refresh"`
 
-	Slack    Slack     `toml:"slack"`
-	Datadog  Datadog   `toml:"datadog"`
-	Summary  Summary   `toml:"summary"`
-	Events   Events    `toml:"events"`
-	Quota    Quota     `toml:"quota"`
-	Health   Health    `toml:"health"`
-	Shutdown Shutdown  `toml:"shutdown"`
-	Clusters []Cluster `toml:"cluster"`
+	Slack    Slack    `toml:"slack"`
+	Datadog  Datadog  `toml:"datadog"`
+	Summary  Summary  `toml:"summary"`
+	Events   Events   `toml:"events"`
+	Quota    Quota    `toml:"quota"`
+	Health   Health   `toml:"health"`
+	Shutdown Shutdown `toml:"shutdown"`
+	// Heartbeat pings an external dead-man's switch while the daemon is healthy.
+	Heartbeat Heartbeat `toml:"heartbeat"`
+	Clusters  []Cluster `toml:"cluster"`
 
 	// pos maps every key path present in the file (see the key path format
 	// in problem.go) to where it was written. It serves two purposes: line
@@ -112,6 +114,15 @@ type Quota struct {
 // Health configures the local health endpoint. Empty Listen turns it off.
 type Health struct {
 	Listen string `toml:"listen"`
+}
+
+// Heartbeat configures the ping to an external dead-man's switch
+// (Healthchecks, Cronitor, Datadog): sent every Interval while every loop
+// is healthy, so a stuck daemon stops pinging and the service alerts.
+// An empty URL turns it off.
+type Heartbeat struct {
+	URL      Secret   `toml:"url"` // often carries a token: never logged
+	Interval Duration `toml:"interval"`
 }
 
 // Shutdown bounds graceful shutdown (ECS sends SIGKILL after its stop timeout).

@@ -45,6 +45,7 @@ const (
 
 	DefaultAlertAfterFailures = 1
 	DefaultCheckDuration      = true
+	DefaultHeartbeat          = time.Minute
 )
 
 // applyDefaults is the one place defaults are set. It runs after decoding
@@ -86,6 +87,7 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 		c.Health.Listen = DefaultHealthListen
 	}
 	setDuration(c, "shutdown.timeout", &c.Shutdown.Timeout, DefaultShutdownTimeout)
+	setDuration(c, "heartbeat.interval", &c.Heartbeat.Interval, DefaultHeartbeat)
 
 	envRegion, _ := lookupEnv("AWS_REGION")
 	for i := range c.Clusters {

@@ -61,6 +61,14 @@ func (c *Config) validate() problemList {
 	if c.Shutdown.Timeout.Duration <= 0 {
 		v.bad("shutdown.timeout", "must be greater than 0")
 	}
+	if c.has("heartbeat.url") && c.Heartbeat.URL == "" {
+		v.bad("heartbeat.url", "is empty; remove the key to turn the heartbeat off")
+	} else if c.Heartbeat.URL != "" && !isWebhookURL(c.Heartbeat.URL.Reveal()) {
+		v.bad("heartbeat.url", "must be an https:// URL (http:// only for 127.0.0.1 or localhost, in tests)")
+	}
+	if c.Heartbeat.Interval.Duration < time.Second {
+		v.bad("heartbeat.interval", "must be at least 1s")
+	}
 	if r := c.ConfigRefresh.Duration; r != 0 && r < 10*time.Second {
 		v.bad("config_refresh", "must be 0 (off) or at least 10s")
 	}

@@ -12,6 +12,8 @@ func TestValidation(t *testing.T) {
 		want want
 	}{
 		{"no cluster", "[health]\n", nil, want{0, "cluster", "at least one [[cluster]]"}},
+		{"heartbeat url http", "[heartbeat]\nurl = \"http://hc-ping.com/x\"\n" + cluster, nil, want{2, "heartbeat.url", "https://"}},
+		{"heartbeat interval", "[heartbeat]\ninterval = \"0s\"\n" + cluster, nil, want{2, "heartbeat.interval", "at least 1s"}},
 		{"config_refresh too short", "config_refresh = \"1s\"\n" + cluster, nil, want{1, "config_refresh", "at least 10s"}},
 		{"cluster name missing", "[[cluster]]\nregion = \"us-east-1\"\n", nil, want{1, "cluster[0].name", "is required"}},
 		{"cluster name invalid", "[[cluster]]\nname = \"a b\"\nregion = \"us-east-1\"\n", nil, want{2, "cluster[0].name", "ECS cluster name"}},

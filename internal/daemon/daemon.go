@@ -150,13 +150,18 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	// What Run reads of the configuration it reads now: a reload replaces
 	// d.cfg (those settings wait for a restart anyway).
-	listen := d.cfg.Health.Listen
+	listen, hb := d.cfg.Health.Listen, d.cfg.Heartbeat
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return d.runParts(gctx) })
 	// The launch-failure sources and account checks are built once, at
 	// start: a reload leaves them as they are.
 	for _, run := range d.launchRunners() {
 		g.Go(func() error { return run(gctx) })
+	}
+	if hb.URL != "" {
+		g.Go(func() error {
+			return d.health.Heartbeat(gctx, health.HeartbeatOptions{URL: hb.URL.Reveal(), Interval: hb.Interval.Duration, Logger: d.log})
+		})
 	}
 	g.Go(func() error { return d.serveHealth(gctx, listen) })
 	err := g.Wait()

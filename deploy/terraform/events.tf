@@ -4,8 +4,8 @@
 # looping forever.
 #
 # EventBridge rules only see events of their own account and Region: clusters
-# elsewhere are still polled, but their events need a rule there forwarding to
-# this account's default bus (not created here).
+# elsewhere are still polled, and their events reach this account's default
+# bus through modules/member's forwarding rules (bus policy below).
 
 resource "aws_sqs_queue" "events_dlq" {
   name                      = "${var.name}-events-dlq"

@@ -1,9 +1,7 @@
 package awssim
 
 import (
-	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -136,17 +134,11 @@ func (c *Cloud) Start() error { return c.StartTLS(nil) }
 
 // StartTLS is Start, serving HTTPS with tc when it is not nil.
 func (c *Cloud) StartTLS(tc *tls.Config) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, scheme, srv, err := serve(c, tc)
 	if err != nil {
-		return fmt.Errorf("listen for simulator: %w", err)
+		return err
 	}
-	c.scheme = "http"
-	if tc != nil {
-		ln, c.scheme = tls.NewListener(ln, tc), "https"
-	}
-	c.ln = ln
-	c.srv = &http.Server{Handler: c, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = c.srv.Serve(ln) }()
+	c.ln, c.scheme, c.srv = ln, scheme, srv
 	return nil
 }
 
@@ -172,9 +164,7 @@ func (c *Cloud) Close() error {
 	for _, s := range servers {
 		s.releaseLongPolls()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return c.srv.Shutdown(ctx)
+	return shutdown(c.srv)
 }
 
 // ServeHTTP answers STS itself and hands every other request to the

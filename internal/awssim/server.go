@@ -164,18 +164,35 @@ func (s *Server) Start() error { return s.StartTLS(nil) }
 // the custom-CA path: a certificate from a CA the test made, trusted only
 // through AWS_CA_BUNDLE).
 func (s *Server) StartTLS(tc *tls.Config) error {
+	ln, scheme, srv, err := serve(s, tc)
+	if err != nil {
+		return err
+	}
+	s.ln, s.scheme, s.srv = ln, scheme, srv
+	return nil
+}
+
+// serve listens on a free port of 127.0.0.1 (HTTPS with tc when it is not
+// nil) and serves h there until the server is shut down.
+func serve(h http.Handler, tc *tls.Config) (net.Listener, string, *http.Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("listen for simulator: %w", err)
+		return nil, "", nil, fmt.Errorf("listen for simulator: %w", err)
 	}
-	s.scheme = "http"
+	scheme := "http"
 	if tc != nil {
-		ln, s.scheme = tls.NewListener(ln, tc), "https"
+		ln, scheme = tls.NewListener(ln, tc), "https"
 	}
-	s.ln = ln
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.srv.Serve(ln) }()
-	return nil
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return ln, scheme, srv, nil
+}
+
+// shutdown stops srv, giving requests in flight two seconds.
+func shutdown(srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
 }
 
 // URL is the endpoint to give the SDK (AWS_ENDPOINT_URL or BaseEndpoint).
@@ -192,9 +209,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.releaseLongPolls()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	return s.srv.Shutdown(ctx)
+	return shutdown(s.srv)
 }
 
 // releaseLongPolls ends waiting long polls: they wait on real time, and

@@ -1,31 +1,17 @@
 package health
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
 )
-
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // The heartbeat pings a local dead-man's switch while every loop is
 // healthy, stops while one is stalled, pings again once it recovers, and
@@ -46,7 +32,7 @@ func TestHeartbeatPingsOnlyWhileHealthy(t *testing.T) {
 	loop := reg.Register("poll:cron", 10*time.Second)
 	loop.Ready()
 	tick := make(chan time.Time)
-	logs := &lockedLog{}
+	logs := &testkit.Buffer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {

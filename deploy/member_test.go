@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
@@ -212,4 +213,36 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// The multi-account example's configuration, which it stores in SSM,
+// loads with what the module injects, and reaches both members through
+// their roles with the external ids the member modules trust.
+func TestMultiAccountExampleConfigLoads(t *testing.T) {
+	env := map[string]string{
+		"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/XXXX",
+		"EVENTS_QUEUE_URL":  "https://sqs.ap-northeast-1.amazonaws.com/111111111111/ecs-cron-monitor-events",
+		"AWS_REGION":        "ap-northeast-1",
+	}
+	cfg, err := config.Load("terraform/examples/multi-account/config.toml", func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatalf("examples/multi-account/config.toml does not load: %v", err)
+	}
+	example := string(mustRead(t, "terraform/examples/multi-account/main.tf"))
+	roles := 0
+	for _, c := range cfg.Clusters {
+		if c.RoleARN == "" {
+			continue
+		}
+		roles++
+		if !strings.Contains(example, `external_id           = "`+c.ExternalID+`"`) {
+			t.Errorf("cluster %s: external_id %q is not one a member module of the example trusts", c.Name, c.ExternalID)
+		}
+	}
+	if roles != 2 {
+		t.Errorf("%d clusters reached through a role, want the two members'", roles)
+	}
 }

@@ -64,6 +64,7 @@ type Role struct {
 type stsSession struct {
 	account, role, arn, secret, token string
 	expires                           time.Time
+	lastUse                           time.Time // zero: never used
 }
 
 // NewCloud builds a Cloud; call Start to listen.
@@ -119,6 +120,21 @@ func (c *Cloud) Issued(roleARN string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.issued[roleARN]
+}
+
+// UsedNearExpiry counts the temporary credentials last used less than
+// margin before they expired: a caller that renews early enough (the
+// SDK's ExpiryWindow) has none, one that waits for expiry has many.
+func (c *Cloud) UsedNearExpiry(margin time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.sessions {
+		if !s.lastUse.IsZero() && s.expires.Sub(s.lastUse) < margin {
+			n++
+		}
+	}
+	return n
 }
 
 // Expired counts requests refused because their temporary credentials had
@@ -219,5 +235,6 @@ func (c *Cloud) principalLocked(sig signature) (principal, *apiError) {
 		c.expired++
 		return principal{}, &apiError{Status: 400, Code: "ExpiredTokenException", Message: "The security token included in the request is expired"}
 	}
+	s.lastUse = c.o.Now()
 	return principal{account: s.account, arn: s.arn, userID: "AROA" + strings.ToUpper(s.role)}, nil
 }

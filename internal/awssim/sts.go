@@ -124,7 +124,9 @@ func (c *Cloud) stsAssumeRoleLocked(sig signature, form url.Values) (any, *apiEr
 	c.seq++
 	key := fmt.Sprintf("ASIA%016X", c.seq)
 	s := &stsSession{account: account, role: name, secret: randomHex(20), token: randomHex(32),
-		arn: "arn:aws:sts::" + account + ":assumed-role/" + name + "/" + session, expires: c.o.Now().Add(duration)}
+		arn: "arn:aws:sts::" + account + ":assumed-role/" + name + "/" + session,
+		// Expiration is written in whole seconds; the session ends then.
+		expires: c.o.Now().Add(duration).Truncate(time.Second)}
 	c.sessions[key] = s
 	c.issued[roleARN]++
 	var out stsAssumeRoleResult

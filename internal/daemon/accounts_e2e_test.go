@@ -137,6 +137,11 @@ func TestE2EManyAccountsAndRegions(t *testing.T) {
 	if n := cloud.Expired(); n != 0 {
 		t.Errorf("%d calls were refused for expired credentials; renewal came too late", n)
 	}
+	// Renewed a second before expiry: no credential was still in use in
+	// its last half second (polls come every 100ms).
+	if n := cloud.UsedNearExpiry(500 * time.Millisecond); n != 0 {
+		t.Errorf("%d credentials were used in their last half second: not renewed before expiry", n)
+	}
 	// Staging's cluster, and its account's checks (the Fargate quota), are
 	// the only ones that cannot be seen (while running: what shutdown
 	// interrupts is not this test's subject).

@@ -13,8 +13,8 @@ type loadOptions struct {
 // once, healthcheck): a ${VAR} in a notifier setting whose variable is not
 // set is not a problem. The setting is left empty, so that notifier is off,
 // and named in Config.Unresolved. Notifier settings are those only the
-// notifiers read: slack.*, datadog.*, and a job's slack_channel, mention and
-// slack_webhook_url. Every other unset variable is still a problem, and
+// notifiers read: slack.*, datadog.*, heartbeat.url, and a job's
+// slack_channel, mention and slack_webhook_url. Every other unset variable is still a problem, and
 // `run` (which loads without this option) still fails on any.
 func NotifierVarsOptional() LoadOption {
 	return func(o *loadOptions) { o.notifierVarsOptional = true }
@@ -23,7 +23,7 @@ func NotifierVarsOptional() LoadOption {
 // isNotifierKey reports whether a key path (see problem.go) is a notifier
 // setting.
 func isNotifierKey(key string) bool {
-	if strings.HasPrefix(key, "slack.") || strings.HasPrefix(key, "datadog.") {
+	if strings.HasPrefix(key, "slack.") || strings.HasPrefix(key, "datadog.") || key == "heartbeat.url" {
 		return true
 	}
 	if !strings.HasPrefix(key, "cluster[") || !strings.Contains(key, ".job[") {

@@ -81,6 +81,8 @@ func TestIsNotifierKey(t *testing.T) {
 		"cluster[0].name":                     false,
 		"events.queue_url":                    false,
 		"summary.schedule":                    false,
+		"heartbeat.url":                       true,
+		"heartbeat.interval":                  false,
 	} {
 		if got := isNotifierKey(key); got != want {
 			t.Errorf("isNotifierKey(%q) = %v, want %v", key, got, want)
@@ -110,5 +112,21 @@ slack_webhook_url = "${BILLING_WEBHOOK_URL}"
 	}
 	if len(c.Unresolved) != 2 || c.Unresolved[1].Key != "cluster[0].job[1].slack_webhook_url" {
 		t.Errorf("Unresolved = %v, want the global and billing's webhooks", c.Unresolved)
+	}
+}
+
+// The heartbeat URL is a secret only `run` uses: validate leaves it
+// unresolved, named, not a problem.
+func TestNotifierVarsOptionalHeartbeat(t *testing.T) {
+	doc := "[heartbeat]\nurl = \"${HEARTBEAT_URL}\"\n[[cluster]]\nname = \"a\"\nregion = \"us-east-1\"\n"
+	c, err := Parse("h.toml", []byte(doc), nil, NotifierVarsOptional())
+	if err != nil {
+		t.Fatalf("validate without HEARTBEAT_URL: %v", err)
+	}
+	if len(c.Unresolved) != 1 || c.Unresolved[0].Key != "heartbeat.url" || c.Heartbeat.URL != "" {
+		t.Errorf("unresolved = %v, url set %v; want heartbeat.url named and the heartbeat off", c.Unresolved, c.Heartbeat.URL != "")
+	}
+	if _, err := Parse("h.toml", []byte(doc), nil); err == nil {
+		t.Error("run's load accepted an unset HEARTBEAT_URL")
 	}
 }

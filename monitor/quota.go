@@ -136,6 +136,12 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 		obs = append(obs, *q.quotaErr)
 	}
 	used, err := q.readUsage(ctx, now)
+	if ctx.Err() != nil {
+		// Cut short by shutdown: this check observed nothing, and a
+		// "context canceled" is no monitor_error.
+		q.quotaErr = nil
+		return nil
+	}
 	if err != nil {
 		obs = append(obs, q.errorObservation("cloudwatch:GetMetricData", "read Fargate vCPU usage", err))
 	}

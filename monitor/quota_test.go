@@ -152,3 +152,23 @@ func TestRuleInvocationsBatches(t *testing.T) {
 		t.Errorf("attempt = %+v", a)
 	}
 }
+
+// A check cut short by shutdown observed nothing: no "context canceled"
+// monitor_error (it used to be alerted as the daemon stopped).
+func TestQuotaCheckCancelledIsNoError(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	q := NewQuota(QuotaOptions{
+		Config: config.Quota{Enabled: true, WarnPercent: 80, CriticalPercent: 95, RenotifyInterval: config.Duration{Duration: 30 * time.Minute}},
+		Region: "ap-northeast-1", Interval: time.Minute,
+		CloudWatch: cloudWatchFunc(func(*cloudwatch.GetMetricDataInput) (*cloudwatch.GetMetricDataOutput, error) {
+			return nil, context.Canceled
+		}),
+		ServiceQuotas: quotasFunc(func(*servicequotas.GetServiceQuotaInput) (*servicequotas.GetServiceQuotaOutput, error) {
+			cancel() // shutdown arrives during the check
+			return nil, context.Canceled
+		}),
+	})
+	if fs := q.Check(ctx, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC)); len(fs) != 0 {
+		t.Errorf("a check cut short by shutdown gave %+v, want nothing", fs)
+	}
+}

@@ -81,7 +81,10 @@ func alertFields(f monitor.Finding, st Style) []field {
 	if f.Kind == monitor.KindFargateQuota {
 		return quotaFields(f, st)
 	}
-	fs := []field{{"Cluster", escapeMrkdwn(f.Cluster)}}
+	var fs []field
+	if f.Cluster != "" { // an account-wide check (the Fargate quota's monitor_error) has none
+		fs = append(fs, field{"Cluster", escapeMrkdwn(f.Cluster)})
+	}
 	if a := f.InAccount(); !a.IsZero() {
 		fs = append(fs, field{"Account", escapeMrkdwn(a.String())})
 	}

@@ -69,14 +69,13 @@ func (d *Daemon) buildSchedulerDLQ(ctx context.Context) error {
 type accountScope struct {
 	region, roleARN string
 	externalID      string // sent with AssumeRole, from the scope's clusters
-	clusters        []int  // indexes into cfg.Clusters and d.schedules
 	interval        time.Duration
 }
 
 func accountScopes(cfg *config.Config) []*accountScope {
 	var scopes []*accountScope
 	byKey := map[string]*accountScope{}
-	for i, c := range cfg.Clusters {
+	for _, c := range cfg.Clusters {
 		k := c.Region + "|" + c.RoleARN
 		s := byKey[k]
 		if s == nil {
@@ -84,7 +83,6 @@ func accountScopes(cfg *config.Config) []*accountScope {
 			byKey[k] = s
 			scopes = append(scopes, s)
 		}
-		s.clusters = append(s.clusters, i)
 		// At most once per poll_interval, and no more often than the
 		// metrics' one-minute resolution.
 		iv := max(c.PollInterval.Duration, time.Minute)
@@ -122,24 +120,31 @@ func (d *Daemon) buildAccountChecks(ctx context.Context) error {
 			}))
 		}
 		if d.cfg.Events.FailedInvocations {
-			scheds := make([]*monitor.Schedules, 0, len(sc.clusters))
-			for _, i := range sc.clusters {
-				scheds = append(scheds, d.schedules[i])
-			}
+			region, roleARN := sc.region, sc.roleARN
 			d.launch.ruleChecks = append(d.launch.ruleChecks, monitor.NewRuleInvocations(monitor.RuleInvocationsOptions{
 				Region: sc.region, CloudWatch: cw, Launches: d.launch.launches,
 				Metrics: d.metrics, Logger: d.log, Now: d.o.Now, Interval: sc.interval,
-				Rules: func() []monitor.RuleRef {
-					var out []monitor.RuleRef
-					for _, s := range scheds {
-						out = append(out, s.Rules()...)
-					}
-					return out
-				},
+				Rules: func() []monitor.RuleRef { return d.rulesIn(region, roleARN) },
 			}))
 		}
 	}
 	return nil
+}
+
+// rulesIn is every discovered rule of the clusters in one account scope,
+// read from the parts running now: after a reload, the new clusters' rules
+// (and none of a removed cluster) are the ones whose FailedInvocations are
+// read.
+func (d *Daemon) rulesIn(region, roleARN string) []monitor.RuleRef {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var out []monitor.RuleRef
+	for i, c := range d.cfg.Clusters {
+		if c.Region == region && c.RoleARN == roleARN && i < len(d.schedules) {
+			out = append(out, d.schedules[i].Rules()...)
+		}
+	}
+	return out
 }
 
 // roleAccount is the account of a role ARN (arn:aws:iam::<account>:role/x).

@@ -79,3 +79,38 @@ poll_interval = "1s"
 		t.Errorf("the summary lost the incident of the window before the reloads: %+v", posts[len(posts)-1].Text)
 	}
 }
+
+// The rules' FailedInvocations check reads the rules of the clusters that
+// run now: after a reload that swaps cluster cron for batch, batch's rule
+// is read and cron's no longer.
+func TestReloadRulesForFailedInvocations(t *testing.T) {
+	e := newEnv(t)
+	e.sim.CreateCluster("cron")
+	e.sim.CreateCluster("batch")
+	e.sim.PutScheduledRule("cron-rule", "cron(0 3 * * ? *)", "cron", "etl", 1, true)
+	e.sim.PutScheduledRule("batch-rule", "cron(0 4 * * ? *)", "batch", "etl", 1, true)
+	const base = `
+[summary]
+schedule = "@every 1h"
+[health]
+listen = ""
+`
+	cluster := func(name string) string {
+		return "[[cluster]]\nname = \"" + name + "\"\nregion = \"ap-northeast-1\"\npoll_interval = \"1s\"\n"
+	}
+	d := e.start(e.config(base + cluster("cron")))
+	names := func() []string {
+		var out []string
+		for _, r := range d.rulesIn("ap-northeast-1", "") {
+			out = append(out, r.Cluster+"/"+r.Rule)
+		}
+		return out
+	}
+	eventually(t, "cron's rule", func() bool { return strings.Join(names(), ",") == "cron/cron-rule" })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Reload(ctx, e.config(base+cluster("batch"))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "batch's rule alone", func() bool { return strings.Join(names(), ",") == "batch/batch-rule" })
+}

@@ -6,14 +6,16 @@ import (
 	"testing"
 )
 
-// ambient lists the variables this development machine sets and production
+// ambientVars lists the variables this development machine sets and production
 // (a Fargate task, a laptop, a CI runner) lacks, beyond AWS_*: CA bundles
 // and proxies. A nil-client crash once hid behind AWS_CA_BUNDLE: every test
 // passed here while the daemon panicked everywhere else.
-var ambient = []string{
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
-	"http_proxy", "https_proxy", "no_proxy", "all_proxy",
-	"SSL_CERT_FILE", "SSL_CERT_DIR",
+func ambientVars() []string {
+	return []string{
+		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+		"http_proxy", "https_proxy", "no_proxy", "all_proxy",
+		"SSL_CERT_FILE", "SSL_CERT_DIR",
+	}
 }
 
 // ClearAmbient unsets, for the rest of the test, every AWS_* variable and
@@ -27,7 +29,7 @@ func ClearAmbient(t testing.TB) {
 			unset(t, k)
 		}
 	}
-	for _, k := range ambient {
+	for _, k := range ambientVars() {
 		unset(t, k)
 	}
 }

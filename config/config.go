@@ -30,6 +30,7 @@ type Config struct {
 	Quota    Quota    `toml:"quota"`
 	Health   Health   `toml:"health"`
 	Shutdown Shutdown `toml:"shutdown"`
+	State    State    `toml:"state"`
 	// Heartbeat pings an external dead-man's switch while the daemon is healthy.
 	Heartbeat Heartbeat `toml:"heartbeat"`
 	Clusters  []Cluster `toml:"cluster"`

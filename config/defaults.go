@@ -46,6 +46,10 @@ const (
 	DefaultAlertAfterFailures = 1
 	DefaultCheckDuration      = true
 	DefaultHeartbeat          = time.Minute
+
+	DefaultStateBackend  = StateMemory
+	DefaultLeaseDuration = 30 * time.Second
+	DefaultRenewInterval = 10 * time.Second
 )
 
 // applyDefaults is the one place defaults are set. It runs after decoding
@@ -130,6 +134,15 @@ func applyDefaults(c *Config, lookupEnv func(string) (string, bool)) {
 		}
 		e.Region = eventsRegion(queue, envRegion, c.Clusters)
 	}
+
+	if !c.has("state.backend") {
+		c.State.Backend = DefaultStateBackend
+	}
+	if c.State.Region == "" && len(c.Clusters) > 0 {
+		c.State.Region = c.Clusters[0].Region
+	}
+	setDuration(c, "state.lease_duration", &c.State.LeaseDuration, DefaultLeaseDuration)
+	setDuration(c, "state.renew_interval", &c.State.RenewInterval, DefaultRenewInterval)
 }
 
 // eventsRegion picks the SQS region when [events] names none: the region in

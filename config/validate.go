@@ -73,6 +73,7 @@ func (c *Config) validate() problemList {
 		v.bad("config_refresh", "must be 0 (off) or at least 10s")
 	}
 	v.clusters()
+	v.state()
 	return v.problems
 }
 

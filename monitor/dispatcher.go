@@ -55,6 +55,11 @@ type DispatcherOptions struct {
 	// Account names each cluster's account in alerts and summaries; nil
 	// (one account): none.
 	Account func(cluster string) Account
+	// Receipts keeps the message of each incident's last alert, so its
+	// resolution edits it; nil: resolutions are posted anew.
+	Receipts ReceiptStore
+	// Leader says whether this replica sends the summary; nil: it does.
+	Leader Leadership
 }
 
 // HistoryReader reads a job's run history; *History satisfies it.
@@ -240,6 +245,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		c = cron.New(cron.WithLocation(time.UTC), cron.WithChain(
 			cron.Recover(cronLogger{d.log}), cron.SkipIfStillRunning(cronLogger{d.log})))
 		if _, err := c.AddFunc(d.o.SummarySchedule, func() {
+			if !d.leading() {
+				// The leader sends it; a standby's window starts afresh.
+				d.discardSummary(d.o.Now())
+				return
+			}
 			if err := d.FlushSummary(ctx, d.o.Now()); err != nil && ctx.Err() == nil {
 				d.log.Error("summary not delivered", "err", err)
 			}
@@ -288,6 +298,9 @@ loop:
 	}
 	d.sendLast(drain, &box)
 	d.FlushStorms(drain, d.o.Now(), true)
+	if !d.leading() {
+		return nil
+	}
 	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
 		d.log.Error("final summary not delivered", "err", err)
 	}
@@ -400,6 +413,13 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	}
 	d.o.Metrics.Count("summaries.sent", 1, nil)
 	return nil
+}
+
+// discardSummary starts the next window without sending this one.
+func (d *Dispatcher) discardSummary(now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.win = newWindow(now)
 }
 
 // cronLogger adapts slog to robfig/cron's logger.

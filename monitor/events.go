@@ -96,6 +96,10 @@ type EventsOptions struct {
 	// Findings takes the findings those checks make (a recovery, a
 	// suspicious success); nil drops them.
 	Findings FindingHandler
+	// Claims de-duplicates stopped runs between replicas, as Owner; nil:
+	// this replica's own memory only.
+	Claims EventClaims
+	Owner  string
 }
 
 // RunRecorder keeps finished runs; *History satisfies it.
@@ -350,7 +354,7 @@ func (e *Events) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		e.delete(ctx, m)
 		return OutcomeUpdated
 	}
-	out := e.stopped(ctx, log, cl, ev, now, m)
+	out := e.claimed(ctx, log, cl, ev, now, m)
 	switch out {
 	case OutcomeRetry: // stopped set its visibility to a backoff
 	case OutcomeAbandoned:

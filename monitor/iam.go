@@ -21,6 +21,9 @@ func IAMActions() []string {
 		"scheduler:GetSchedule",
 		"cloudwatch:GetMetricData",
 		"servicequotas:GetServiceQuota",
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:DeleteItem",
 		"sts:AssumeRole",
 		// Reading the configuration from -config ssm:/path or s3://bucket/key
 		// (internal/configsrc); kms:Decrypt for a SecureString under a

@@ -24,6 +24,7 @@ func TestIAMActionsMatchInterfaces(t *testing.T) {
 		{"scheduler", reflect.TypeFor[SchedulerAPI]()},
 		{"cloudwatch", reflect.TypeFor[CloudWatchAPI]()},
 		{"servicequotas", reflect.TypeFor[ServiceQuotasAPI]()},
+		{"dynamodb", reflect.TypeFor[DynamoDBAPI]()},
 	}
 	// Beyond the interfaces: the SDK's credential provider (sts) and the
 	// configuration source (internal/configsrc, outside monitor).

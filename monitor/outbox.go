@@ -83,7 +83,11 @@ func (d *Dispatcher) deliverOnce(ctx context.Context, f Finding) error {
 	d.attempt(func() {
 		ctx, cancel := context.WithTimeout(ctx, d.o.DeliveryTimeout)
 		defer cancel()
-		err = d.notify(ctx, f, Receipt{})
+		var r Receipt
+		// A resolution edits the incident's last alert (dispatcher_receipts.go).
+		if r, err = d.notifyReceipt(ctx, f, d.receiptFor(ctx, f)); err == nil {
+			d.keepReceipt(ctx, f, r)
+		}
 	})
 	return err
 }

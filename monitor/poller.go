@@ -47,13 +47,18 @@ type PollerOptions struct {
 	// Tracker holds the cluster's open incidents; a reload hands the old
 	// poller's to the new one so no incident is lost. Nil: a new one.
 	Tracker *Tracker
+	// Incidents keeps the cluster's open incidents across restarts and
+	// replicas; nil: memory only.
+	Incidents IncidentStore
+	// Leader says whether this replica polls; nil: it always does.
+	Leader Leadership
 }
 
 // Poller polls one cluster: it counts tasks against the cluster's limit and
 // running copies per job, and reports incidents as they open and resolve.
 type Poller struct {
 	o        PollerOptions
-	tracker  *Tracker
+	tracker  *persistedTracker
 	failures failureLog // so a repeating failure is logged once per change
 	// missing holds ARNs that ListTasks listed but DescribeTasks answered
 	// as failures (reason MISSING: the task is gone, the listing is
@@ -76,11 +81,14 @@ func NewPoller(o PollerOptions) *Poller {
 		o.State = NewState()
 	}
 	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
-	return &Poller{o: o, tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration)}
+	return &Poller{o: o, tracker: &persistedTracker{
+		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
+		store:   o.Incidents, lead: o.Leader, scope: "poll#" + o.Cluster.Name + "@" + o.Cluster.Region, log: o.Logger,
+	}}
 }
 
 // Tracker is the poller's incident tracker (see PollerOptions.Tracker).
-func (p *Poller) Tracker() *Tracker { return p.tracker }
+func (p *Poller) Tracker() *Tracker { return p.tracker.Tracker }
 
 // Loop polls every poll interval, the first time one interval from now,
 // until ctx is cancelled. The first poll is the caller's (PollAndReport):
@@ -98,9 +106,18 @@ func (p *Poller) Loop(ctx context.Context) error {
 	}
 }
 
-// PollAndReport polls once, hands the transitions to the sink and
-// returns the poll's error.
+// PollAndReport polls once, hands the transitions to the sink, saves the
+// open incidents when they changed and returns the poll's error. A
+// standby replica does not poll: it counts as a good cycle, ready to take
+// over.
 func (p *Poller) PollAndReport(ctx context.Context) error {
+	if !p.tracker.leading(ctx) {
+		if p.o.AfterPoll != nil && ctx.Err() == nil {
+			p.o.AfterPoll(nil)
+		}
+		return nil
+	}
+	defer p.tracker.save(ctx)
 	fs, err := p.Poll(ctx, p.o.Now())
 	if p.o.AfterPoll != nil && ctx.Err() == nil {
 		p.o.AfterPoll(err)

@@ -114,6 +114,11 @@ type SchedulesOptions struct {
 	// Tracker holds the missed-run and overrun incidents; see
 	// PollerOptions.Tracker. Nil: a new one.
 	Tracker *Tracker
+	// Incidents keeps open missed runs and overruns across restarts and
+	// replicas; nil: memory only.
+	Incidents IncidentStore
+	// Leader says whether this replica checks; nil: it always does.
+	Leader Leadership
 }
 
 // Schedules discovers the schedules that start tasks on one cluster and
@@ -122,7 +127,7 @@ type SchedulesOptions struct {
 type Schedules struct {
 	o       SchedulesOptions
 	log     *slog.Logger
-	tracker *Tracker
+	tracker *persistedTracker
 
 	mu         sync.Mutex
 	clusterARN string
@@ -150,9 +155,13 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 		arn = o.Cluster.Name
 	}
 	return &Schedules{
-		o:          o,
-		log:        o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
-		tracker:    carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
+		o:   o,
+		log: o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
+		tracker: &persistedTracker{
+			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
+			store:   o.Incidents, lead: o.Leader, scope: "schedules#" + o.Cluster.Name + "@" + o.Cluster.Region,
+			log: o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
+		},
 		clusterARN: arn,
 		jobs:       map[string]*expected{},
 		starts:     map[string]time.Time{},
@@ -176,7 +185,12 @@ func (s *Schedules) Run(ctx context.Context) error {
 		case <-rt.C:
 			s.refreshAndReport(ctx)
 		case <-ct.C:
-			s.CheckAndReport(s.o.Now())
+			// Only the leader checks; a standby keeps its schedules
+			// refreshed, to take over at once.
+			if s.tracker.leading(ctx) {
+				s.CheckAndReport(s.o.Now())
+				s.tracker.save(ctx)
+			}
 			if s.o.AfterCheck != nil {
 				s.o.AfterCheck()
 			}
@@ -434,4 +448,4 @@ func familyOf(ref string) string {
 
 // Tracker is the schedule checks' incident tracker (see
 // SchedulesOptions.Tracker).
-func (s *Schedules) Tracker() *Tracker { return s.tracker }
+func (s *Schedules) Tracker() *Tracker { return s.tracker.Tracker }

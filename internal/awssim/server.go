@@ -2,9 +2,10 @@
 // ordinary HTTP server on 127.0.0.1 that speaks the wire protocols the real
 // aws-sdk-go-v2 clients use (ECS JSON 1.1, SQS JSON 1.0, EventBridge JSON 1.1,
 // EventBridge Scheduler REST-JSON, Service Quotas JSON 1.1, CloudWatch RPCv2
-// CBOR, SSM JSON 1.1, S3 REST-XML, and in a Cloud STS's query protocol with
-// XML answers). The daemon cannot tell it from AWS: it is pointed here only
-// through AWS_ENDPOINT_URL or the SDK's BaseEndpoint.
+// CBOR, SSM JSON 1.1, S3 REST-XML, DynamoDB JSON 1.0 (see dynamodb.go), and
+// in a Cloud STS's query protocol with XML answers). The daemon cannot tell
+// it from AWS: it is pointed here only through AWS_ENDPOINT_URL or the
+// SDK's BaseEndpoint.
 //
 // A Server is one account in one region. A Cloud puts many behind one
 // endpoint and tells them apart as AWS does, from the request alone: the
@@ -124,6 +125,7 @@ type Server struct {
 	sqs    sqsState
 	events eventsState
 	launch launchState
+	dynamo dynamoState
 
 	ln     net.Listener
 	scheme string // http or https
@@ -154,6 +156,7 @@ func New(o Options) *Server {
 	s.launch.init()
 	s.ssm.init()
 	s.s3.init()
+	s.dynamo.init()
 	return s
 }
 
@@ -320,6 +323,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// S3 is REST-XML and answers in its own shape.
 		s.serveS3(w, r)
 		return
+	case ok && service == "DynamoDB_20120810":
+		name, h, ctype = "dynamodb:"+op, s.dynamoHandler(op), "application/x-amz-json-1.0"
 	case !ok && target == "":
 		// EventBridge Scheduler is REST-JSON: the operation is in the path.
 		var params map[string]string

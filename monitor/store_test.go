@@ -1,0 +1,137 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+)
+
+// dynamoSim starts the simulator with a state table and returns a
+// DynamoStore over it, through the real SDK client.
+func dynamoSim(t *testing.T) (*awssim.Server, *DynamoStore) {
+	t.Helper()
+	sim := awssim.New(awssim.Options{})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sim.Close() })
+	sim.CreateTable("state", "pk")
+	client := dynamodb.New(dynamodb.Options{
+		Region:           "ap-northeast-1",
+		BaseEndpoint:     aws.String(sim.URL()),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		RetryMaxAttempts: 1,
+	})
+	return sim, NewDynamoStore(client, "state")
+}
+
+// Both stores answer alike: the contract the daemon relies on.
+func TestStoresContract(t *testing.T) {
+	_, dyn := dynamoSim(t)
+	for name, s := range map[string]Store{"memory": NewMemoryStore(), "dynamodb": dyn} {
+		t.Run(name, func(t *testing.T) { storeContract(t, s) })
+	}
+}
+
+func storeContract(t *testing.T, s Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	// Incidents, fenced by lease version.
+	recs := []IncidentRecord{{Obs: Observation{Kind: KindTaskLimit, Severity: SeverityWarning, Cluster: "cron", Value: 8, Limit: 10}, Since: t0, Peak: 8, Tasks: []string{"a"}, LastNotified: t0}}
+	if got, err := s.LoadIncidents(ctx, "poll#cron"); err != nil || len(got) != 0 {
+		t.Fatalf("empty load = %v, %v", got, err)
+	}
+	if err := s.SaveIncidents(ctx, "poll#cron", 2, recs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadIncidents(ctx, "poll#cron")
+	if err != nil || len(got) != 1 || got[0].Peak != 8 || !got[0].Since.Equal(t0) || got[0].Obs.Kind != KindTaskLimit {
+		t.Fatalf("load = %+v, %v", got, err)
+	}
+	if err := s.SaveIncidents(ctx, "poll#cron", 1, nil); !errors.Is(err, ErrFenced) {
+		t.Errorf("save under an older fence = %v, want ErrFenced", err)
+	}
+	if err := s.SaveIncidents(ctx, "poll#cron", 2, nil); err != nil {
+		t.Errorf("save under the same fence: %v", err)
+	}
+
+	// Receipts.
+	if _, ok, err := s.Receipt(ctx, "k"); ok || err != nil {
+		t.Fatalf("receipt before save: %v %v", ok, err)
+	}
+	if err := s.SaveReceipt(ctx, "k", Receipt{Channel: "C1", TS: "1.2"}, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, err := s.Receipt(ctx, "k"); !ok || err != nil || r.TS != "1.2" || r.Channel != "C1" {
+		t.Errorf("receipt = %+v %v %v", r, ok, err)
+	}
+	if err := s.DeleteReceipt(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Receipt(ctx, "k"); ok {
+		t.Error("receipt after delete")
+	}
+
+	// Claims.
+	claim := func(owner string, at time.Time, want ClaimResult) {
+		t.Helper()
+		got, err := s.Claim(ctx, "run#1", owner, at, time.Minute)
+		if err != nil || got != want {
+			t.Errorf("Claim(%s, +%s) = %v, %v; want %v", owner, at.Sub(t0), got, err, want)
+		}
+	}
+	claim("a", t0, ClaimTaken)
+	claim("b", t0.Add(time.Second), ClaimHeld)
+	claim("a", t0.Add(time.Second), ClaimTaken) // its own
+	if err := s.Release(ctx, "run#1", "b"); err != nil {
+		t.Fatal(err)
+	}
+	claim("b", t0.Add(2*time.Second), ClaimHeld) // b's release freed nothing
+	if err := s.Release(ctx, "run#1", "a"); err != nil {
+		t.Fatal(err)
+	}
+	claim("b", t0.Add(3*time.Second), ClaimTaken)
+	claim("a", t0.Add(2*time.Minute), ClaimTaken) // b's hold expired
+	if err := s.Finish(ctx, "run#1", "a", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	claim("b", t0.Add(3*time.Minute), ClaimDone)
+	claim("b", t0.Add(2*time.Hour), ClaimTaken) // remembered no longer
+
+	// Lease: free, held, renewed, expired and taken over with a higher
+	// version, released keeping the version.
+	l, err := s.AcquireLease(ctx, "a", t0, 30*time.Second)
+	if err != nil || l.Version != 1 || l.Owner != "a" {
+		t.Fatalf("first lease = %+v, %v", l, err)
+	}
+	if _, err := s.AcquireLease(ctx, "b", t0.Add(10*time.Second), 30*time.Second); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("lease held by a, b got %v", err)
+	}
+	if l, err = s.AcquireLease(ctx, "a", t0.Add(20*time.Second), 30*time.Second); err != nil || l.Version != 1 {
+		t.Errorf("renewal = %+v, %v", l, err)
+	}
+	if _, err := s.AcquireLease(ctx, "b", t0.Add(40*time.Second), 30*time.Second); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("renewed lease taken: %v", err)
+	}
+	lb, err := s.AcquireLease(ctx, "b", t0.Add(51*time.Second), 30*time.Second)
+	if err != nil || lb.Version != 2 {
+		t.Fatalf("take-over = %+v, %v", lb, err)
+	}
+	if _, err := s.AcquireLease(ctx, "a", t0.Add(52*time.Second), 30*time.Second); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("old holder renewed a taken lease: %v", err)
+	}
+	if err := s.ReleaseLease(ctx, lb); err != nil {
+		t.Fatal(err)
+	}
+	if l, err = s.AcquireLease(ctx, "a", t0.Add(53*time.Second), 30*time.Second); err != nil || l.Version != 3 {
+		t.Errorf("after release = %+v, %v; want version 3", l, err)
+	}
+}

@@ -148,6 +148,11 @@ func alertFields(f monitor.Finding, st Style) []field {
 	}
 	if since && !f.Since.Equal(f.At) { // an incident just opened: At says it
 		fs = append(fs, field{"Since", st.time(f.Since)})
+		if f.Transition == monitor.Resolved {
+			// The resolution may edit the alert, or follow it up (webhook)
+			// long after: it says how long the incident lasted.
+			fs = append(fs, field{"Lasted", formatDuration(f.At.Sub(f.Since))})
+		}
 	}
 	return fs
 }

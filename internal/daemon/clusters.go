@@ -45,6 +45,8 @@ func (d *Daemon) buildPoller(c config.Cluster, client *ecs.Client) {
 		Now:       d.o.Now,
 		AfterPoll: afterCycle(loop),
 		Tracker:   d.carried[c.Name].poll,
+		Incidents: d.store,
+		Leader:    d.leadership(),
 	}))
 }
 
@@ -74,6 +76,8 @@ func (d *Daemon) buildSchedules(c config.Cluster, client *ecs.Client, awsCfg aws
 		AfterRefresh:  afterCycle(loop),
 		AfterCheck:    loop.Beat,
 		Tracker:       d.carried[c.Name].schedules,
+		Incidents:     d.store,
+		Leader:        d.leadership(),
 	}))
 }
 

@@ -49,6 +49,9 @@ type Options struct {
 	// credentials are renewed (tests with seconds-long sessions shorten
 	// it). Default 1m.
 	CredentialExpiryWindow time.Duration
+	// ReplicaID names this replica in the leadership lease; empty: the
+	// host name and a random suffix.
+	ReplicaID string
 }
 
 // Daemon is the assembled monitor.
@@ -87,6 +90,9 @@ type Daemon struct {
 	carried map[string]carriedTrackers
 	// reloads hands a new configuration to Run (see Reload).
 	reloads chan reloadRequest
+	store   monitor.Store   // [state]: memory, or DynamoDB degrading to memory
+	leader  *monitor.Leader // nil with the memory backend: always leading
+	owner   string          // this replica in the lease and run claims
 }
 
 // New builds the daemon. It makes no AWS call but, when the clusters span
@@ -112,6 +118,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	}
 	// Every metric tagged with a cluster also names its account.
 	d.metrics = accountMetrics{next: d.metrics, account: d.account}
+	if err := d.buildState(ctx); err != nil {
+		return nil, err
+	}
 	if err := d.buildNotifier(); err != nil {
 		return nil, err
 	}
@@ -146,12 +155,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- d.dispatcher.Run(dctx) }()
 
+	d.startLeading(ctx)
 	d.startup(ctx)
 
 	// What Run reads of the configuration it reads now: a reload replaces
 	// d.cfg (those settings wait for a restart anyway).
 	listen, hb := d.cfg.Health.Listen, d.cfg.Heartbeat
 	g, gctx := errgroup.WithContext(ctx)
+	if d.leader != nil {
+		g.Go(func() error { return d.leader.Run(gctx) })
+	}
 	g.Go(func() error { return d.runParts(gctx) })
 	// The launch-failure sources and account checks are built once, at
 	// start: a reload leaves them as they are.
@@ -169,6 +182,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if derr := <-dispatched; derr != nil {
 		err = errors.Join(err, derr)
 	}
+	d.stopLeading(ctx)
 	if d.datadog != nil {
 		if cerr := d.datadog.Close(); cerr != nil {
 			d.log.Warn("closing DogStatsD client", "err", cerr)

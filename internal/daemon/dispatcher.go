@@ -36,6 +36,8 @@ func (d *Daemon) buildDispatcher() {
 		History:         d.history,
 		Account:         d.account,
 		Heartbeat:       func() { loop.Beat(); loop.Ready() },
+		Receipts:        d.store,
+		Leader:          d.leadership(),
 	})
 }
 

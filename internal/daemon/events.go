@@ -40,6 +40,8 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 		Findings:     d.dispatcher,
 		Launches:     d.launch.launches,
 		AfterReceive: afterCycle(receiving),
+		Claims:       d.claims(),
+		Owner:        d.owner,
 	})
 	return nil
 }

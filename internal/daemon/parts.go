@@ -12,8 +12,8 @@ import (
 // The parts a configuration's clusters and event queue make (jobs,
 // accounts, pollers, schedule checks, event clusters, the consumer and
 // their health loops) are what a reload replaces; Daemon.mu guards them.
-// The state, history, open incidents, dispatcher (summary window, storms)
-// and notifiers stay.
+// The state, history, open incidents, dispatcher (summary window, storms),
+// notifiers, the state store and the lease stay.
 
 // carriedTrackers are a cluster's incident trackers, handed from the
 // parts a reload replaces to the new ones.
@@ -55,6 +55,7 @@ func (d *Daemon) buildParts(ctx context.Context, cfg *config.Config) (*Daemon, e
 	n := &Daemon{cfg: cfg, o: d.o, log: d.log,
 		datadog: d.datadog, metrics: d.metrics, notifier: d.notifier, notifiers: d.notifiers,
 		state: d.state, health: d.health, dispatcher: d.dispatcher, history: d.history, incidents: d.incidents,
+		store: d.store, leader: d.leader, owner: d.owner, // the state store and the lease outlive a reload
 		launch:  d.launch, // built once at start; the new parts feed and read the same
 		carried: map[string]carriedTrackers{}}
 	for i, c := range d.cfg.Clusters {

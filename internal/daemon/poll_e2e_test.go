@@ -73,10 +73,11 @@ func TestE2ETaskLimitCrossingEscalatingResolving(t *testing.T) {
 	if err := e.sim.StopTasks("cron", "done", append(filler[:6], more...)...); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "resolution", func() bool { return e.slack.PostsContaining("Resolved") >= 1 })
-	posts, _, _ := e.slack.Snapshot()
-	if len(posts) != 3 {
-		t.Errorf("posts = %d, want warning, critical, resolved (no message per poll)", len(posts))
+	// The resolution edits the incident's last alert (bot token).
+	eventually(t, "resolution", func() bool { return e.slack.UpdatesContaining("Resolved") >= 1 })
+	posts, updates, _ := e.slack.Snapshot()
+	if len(posts) != 2 || len(updates) != 1 || updates[0].TS != posts[1].TS {
+		t.Errorf("posts = %d, updates = %d, want warning and critical posted and the critical one edited to resolved (no message per poll)", len(posts), len(updates))
 	}
 	for _, p := range posts {
 		if p.Channel != "#cron-alerts" {
@@ -205,7 +206,7 @@ poll_interval = "1s"
 		t.Errorf("poll failed logged %d times for the locked cluster, want 1", n)
 	}
 	remove()
-	eventually(t, "monitor_error resolved", func() bool { return e.slack.PostsContaining("polling works again") >= 1 })
+	eventually(t, "monitor_error resolved (its alert edited)", func() bool { return e.slack.UpdatesContaining("polling works again") >= 1 })
 }
 
 // Slack answers 429 then 200: the alert is delivered once, after Retry-After.

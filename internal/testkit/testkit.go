@@ -175,8 +175,19 @@ func (s *SlackServer) Posts() int {
 // PostsContaining counts accepted posts whose text contains sub.
 func (s *SlackServer) PostsContaining(sub string) int {
 	posts, _, _ := s.Snapshot()
+	return containing(posts, sub)
+}
+
+// UpdatesContaining counts accepted edits (chat.update) whose text
+// contains sub.
+func (s *SlackServer) UpdatesContaining(sub string) int {
+	_, updates, _ := s.Snapshot()
+	return containing(updates, sub)
+}
+
+func containing(msgs []SlackMessage, sub string) int {
 	n := 0
-	for _, p := range posts {
+	for _, p := range msgs {
 		if strings.Contains(p.Text, sub) || strings.Contains(p.Attachments, sub) {
 			n++
 		}

@@ -49,6 +49,7 @@ type Leader struct {
 	until   time.Time // leads until then, unless renewed
 	known   bool      // the store has answered at least once
 	leading bool      // as last logged
+	noted   bool      // the role was logged once
 }
 
 // NewLeader builds a Leader; call Step once to take the lease at start-up
@@ -108,8 +109,8 @@ func (l *Leader) Step(ctx context.Context) {
 func (l *Leader) note(now time.Time) {
 	l.mu.Lock()
 	leading := now.Before(l.until)
-	changed := leading != l.leading
-	l.leading = leading
+	changed := leading != l.leading || !l.noted
+	l.leading, l.noted = leading, true
 	fence := l.lease.Version
 	l.mu.Unlock()
 	if !changed {

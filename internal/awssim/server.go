@@ -245,6 +245,7 @@ func (s *Server) ResetCalls() {
 type Fault struct {
 	Op      string // "ecs:ListTasks"; "" matches every operation
 	Cluster string // match requests naming this cluster (name or ARN); "" matches all
+	Body    string // match requests whose body contains this text (one replica's lease owner); "" matches all
 	Code    string // e.g. "AccessDeniedException", "ThrottlingException"
 	Message string
 	Status  int // HTTP status, default 400
@@ -367,6 +368,9 @@ func (s *Server) matchFaultLocked(op string, body []byte) *apiError {
 			continue
 		}
 		if f.Cluster != "" && !bodyNamesCluster(body, f.Cluster) {
+			continue
+		}
+		if f.Body != "" && !strings.Contains(string(body), f.Body) {
 			continue
 		}
 		f.used++

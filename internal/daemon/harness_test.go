@@ -77,8 +77,27 @@ func (e *env) config(toml string) *config.Config {
 // start runs the daemon until the test ends (or stop is called).
 func (e *env) start(cfg *config.Config) *Daemon {
 	e.t.Helper()
-	e.logs = &testWriter{t: e.t}
-	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	r := e.launch(cfg, "")
+	e.logs, e.cancel, e.done = r.logs, r.cancel, r.done
+	e.t.Cleanup(func() { e.stop() })
+	return r.d
+}
+
+// replica is one running daemon of an env; tests of two replicas (or of a
+// restart) launch several over one simulator and one Slack.
+type replica struct {
+	d      *Daemon
+	cancel context.CancelFunc
+	done   chan error
+	logs   *testWriter
+}
+
+// launch builds and runs a daemon named id in the lease ("" for a random
+// name); the caller stops it.
+func (e *env) launch(cfg *config.Config, id string) *replica {
+	e.t.Helper()
+	r := &replica{logs: &testWriter{t: e.t}}
+	logger := slog.New(slog.NewJSONHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d, err := New(context.Background(), cfg, Options{
 		Logger:         logger,
 		SlackOptions:   notifier.SlackOptions{MinInterval: -1, Sleep: shortSleep},
@@ -87,31 +106,42 @@ func (e *env) start(cfg *config.Config) *Daemon {
 		HealthListener: e.listener,
 
 		AccountCheckInterval: e.accountInterval,
+		ReplicaID:            id,
 	})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e.cancel, e.done = cancel, make(chan error, 1)
-	go func() { e.done <- d.Run(ctx) }()
-	e.t.Cleanup(func() { e.stop() })
-	return d
+	r.d, r.cancel, r.done = d, cancel, make(chan error, 1)
+	go func() { r.done <- d.Run(ctx) }()
+	return r
 }
 
 // stop cancels the daemon and waits for its graceful shutdown.
 func (e *env) stop() {
-	if e.cancel == nil {
-		return
+	if e.cancel != nil {
+		stopRun(e.t, e.cancel, e.done)
+		e.cancel = nil
 	}
-	e.cancel()
-	e.cancel = nil
+}
+
+// stop cancels the replica and waits for its graceful shutdown.
+func (r *replica) stop(t testing.TB) {
+	if r.cancel != nil {
+		stopRun(t, r.cancel, r.done)
+		r.cancel = nil
+	}
+}
+
+func stopRun(t testing.TB, cancel context.CancelFunc, done chan error) {
+	cancel()
 	select {
-	case err := <-e.done:
+	case err := <-done:
 		if err != nil {
-			e.t.Errorf("daemon: %v", err)
+			t.Errorf("daemon: %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		e.t.Error("daemon did not stop within 20s")
+		t.Error("daemon did not stop within 20s")
 	}
 }
 

@@ -100,6 +100,20 @@ func (s *SlackServer) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/chat.update"):
 		m.TS = r.FormValue("ts")
 		s.updates = append(s.updates, m)
+	case strings.HasSuffix(r.URL.Path, "/webhook"):
+		// An incoming webhook: a JSON body, a plain "ok" answer, no ts.
+		var body struct {
+			Text        string          `json:"text"`
+			Attachments json.RawMessage `json:"attachments"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		m.Text, m.Attachments = body.Text, string(body.Attachments)
+		s.posts = append(s.posts, m)
+		_, _ = w.Write([]byte("ok"))
+		return
 	default:
 		http.NotFound(w, r)
 		return

@@ -1,0 +1,297 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/testkit"
+)
+
+// stateConfig is pollConfig with the DynamoDB state store. The lease is
+// judged by the injected clock (30s); renewals are tried every 20ms of
+// real time, so a test moves the clock to expire a lease and a take-over
+// follows at once.
+const stateConfig = pollConfig + `
+[state]
+backend = "dynamodb"
+table = "monitor-state"
+lease_duration = "30s"
+renew_interval = "20ms"
+`
+
+func stateEnv(t *testing.T, clock *testkit.Clock) *env {
+	t.Helper()
+	o := envOptions{}
+	if clock != nil {
+		o.Now = clock.Now
+	}
+	e := newEnvWith(t, o)
+	e.sim.CreateTable("monitor-state", "pk")
+	e.sim.CreateCluster("cron")
+	register(t, e.sim, "etl")
+	return e
+}
+
+// posts counts the alerts posted whose text contains sub (summaries are
+// not alerts: they are left out).
+func posts(e *env, sub string) int {
+	ps, _, _ := e.slack.Snapshot()
+	n := 0
+	for _, p := range ps {
+		if strings.Contains(p.Text, sub) && !strings.Contains(p.Text, "summary") {
+			n++
+		}
+	}
+	return n
+}
+
+// (1) A limit incident open, the daemon restarted: no second alert, and
+// the resolution edits the original message, saying how long it lasted.
+func TestE2ERestartCarriesOpenIncident(t *testing.T) {
+	e := stateEnv(t, nil)
+	cfg := e.config(stateConfig)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	first := e.launch(cfg, "replica-a")
+	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 8) // 80%: warning
+	eventually(t, "warning alert", func() bool { return posts(e, "Task limit warning") == 1 })
+	eventually(t, "receipt saved", func() bool {
+		_, ok := e.sim.Items("monitor-state")["receipt#task_limit|cron|"]
+		return ok
+	})
+	first.stop(t)
+
+	second := e.launch(cfg, "replica-b")
+	defer second.stop(t)
+	eventually(t, "the restarted daemon carries the incident on", func() bool {
+		return len(second.logs.logged("carrying on open incidents", `"incidents":1`)) == 1
+	})
+	before := e.sim.Calls("ecs:ListTasks")
+	eventually(t, "polls after the restart", func() bool { return e.sim.Calls("ecs:ListTasks") > before+5 })
+	if n := posts(e, "Task limit warning"); n != 1 {
+		t.Fatalf("warning posted %d times, want once across the restart", n)
+	}
+	if err := e.sim.StopTasks("cron", "done", arns[:6]...); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resolution edits the original alert", func() bool { return e.slack.UpdatesContaining("Resolved") == 1 })
+	ps, updates, _ := e.slack.Snapshot()
+	if updates[0].TS != ps[0].TS || updates[0].Channel != ps[0].Channel {
+		t.Errorf("resolution edited %s/%s, want the warning %s/%s", updates[0].Channel, updates[0].TS, ps[0].Channel, ps[0].TS)
+	}
+	if !strings.Contains(updates[0].Attachments, "Lasted") {
+		t.Errorf("resolution does not say how long the incident lasted: %s", updates[0].Attachments)
+	}
+	if posts(e, "Resolved") != 0 {
+		t.Error("resolution posted anew besides editing")
+	}
+}
+
+// (1, webhook) With a webhook, which cannot edit, the resolution after a
+// restart follows the alert up as a new message, and it is still not
+// alerted twice.
+func TestE2ERestartWebhookFollowsUp(t *testing.T) {
+	e := stateEnv(t, nil)
+	toml := strings.Replace(stateConfig, `token = "${SLACK_BOT_TOKEN}"
+channel = "#cron-alerts"
+api_url = "{{SLACK}}"`, `webhook_url = "{{SLACK}}webhook"`, 1)
+	cfg := e.config(toml)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	first := e.launch(cfg, "replica-a")
+	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 8)
+	eventually(t, "warning alert", func() bool { return e.slack.PostsContaining("Task limit warning") == 1 })
+	first.stop(t)
+	second := e.launch(cfg, "replica-b")
+	defer second.stop(t)
+	eventually(t, "carried on", func() bool { return len(second.logs.logged("carrying on open incidents")) == 1 })
+	if err := e.sim.StopTasks("cron", "done", arns[:6]...); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resolution posted", func() bool { return e.slack.PostsContaining("Lasted") == 1 })
+	if n := e.slack.PostsContaining("Task limit warning"); n != 1 {
+		t.Errorf("warning posted %d times, want once", n)
+	}
+}
+
+// (2) Two daemons over one cluster and one queue: only the leader polls
+// (one limit alert), every failure is alerted once although each event
+// arrives twice and both replicas consume, and the standby sends no
+// summary.
+func TestE2ETwoReplicasAlertOnce(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
+	e := stateEnv(t, clock)
+	e.sim.CreateQueue("events-dlq", nil)
+	q := e.sim.CreateQueue("events", map[string]string{
+		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:ap-northeast-1:123456789012:events-dlq","maxReceiveCount":"50"}`,
+	})
+	toml := stateConfig + strings.Replace(`
+[events]
+queue_url = "{{QUEUE}}"
+region = "ap-northeast-1"
+receivers = 2
+wait_time = "1s"
+visibility_timeout = "1s"
+storm_threshold = 100
+storm_window = "1m"
+rollup_interval = "5s"
+`, "{{QUEUE}}", q, 1)
+	cfg := e.config(toml)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	cfg.Summary.Schedule, cfg.Summary.SendEmpty = "@every 1s", true
+	a := e.launch(cfg, "replica-a")
+	defer a.stop(t)
+	eventually(t, "a leads", func() bool { return len(a.logs.logged(`"msg":"leading`)) == 1 })
+	b := e.launch(cfg, "replica-b")
+	defer b.stop(t)
+	eventually(t, "b stands by", func() bool { return len(b.logs.logged(`"msg":"standing by`)) == 1 })
+
+	run(t, e.sim, "cron", "etl", "events-rule/etl", 9) // 90%: warning
+	const n = 20
+	body := sample(t, "stopped-essential-exit1.json")
+	for i := 0; i < n; i++ {
+		e.sim.SendRaw(q, withTask(t, body, i))
+	}
+	drained := func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 }
+	eventually(t, "queue drained", drained)
+	// EventBridge duplicates: other messages, the same events, handed to
+	// whichever replica receives first; about half meet a replica that
+	// did not handle the original, and only the store can tell it.
+	for i := 0; i < n; i++ {
+		e.sim.SendRaw(q, withTask(t, body, i))
+	}
+	eventually(t, "queue drained again", drained)
+	eventually(t, "limit alert", func() bool { return posts(e, "Task limit warning") >= 1 })
+	ps, _, _ := e.slack.Snapshot()
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("%032x", i+1)
+		c := 0
+		for _, p := range ps {
+			if strings.Contains(p.Attachments, id) {
+				c++
+			}
+		}
+		if c != 1 {
+			t.Errorf("failure %d alerted %d times, want once", i, c)
+		}
+	}
+	if got := posts(e, "Task limit warning"); got != 1 {
+		t.Errorf("limit alerted %d times, want once", got)
+	}
+	for _, r := range []*replica{a, b} {
+		if len(r.logs.logged(`"transition":"opened"`, `"kind":"failed_task"`)) == 0 {
+			t.Logf("a replica alerted no failure (the other took them all)")
+		}
+	}
+	if l := b.logs.logged(`"kind":"task_limit"`); len(l) != 0 {
+		t.Errorf("the standby polled and found %v", l)
+	}
+	if len(e.sim.Items("monitor-state")) == 0 {
+		t.Error("nothing in the state table")
+	}
+	// The summary once per window (every second here), from the leader:
+	// two senders would post twice a second.
+	summaries := func() []time.Time {
+		ps, _, _ := e.slack.Snapshot()
+		var at []time.Time
+		for _, p := range ps {
+			if strings.Contains(p.Text, "summary") {
+				at = append(at, p.At)
+			}
+		}
+		return at
+	}
+	eventually(t, "three summaries", func() bool { return len(summaries()) >= 3 })
+	at := summaries()
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < 500*time.Millisecond {
+			t.Errorf("summaries %s apart: sent by both replicas", gap)
+		}
+	}
+}
+
+// (3) The leader dies without releasing its lease: the standby takes over
+// once the lease expires (within two lease periods of the last renewal),
+// inherits the open incident without alerting it again and resolves it
+// once, editing the original alert.
+func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
+	e := stateEnv(t, clock)
+	cfg := e.config(stateConfig)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	a := e.launch(cfg, "replica-a")
+	eventually(t, "a leads", func() bool { return len(a.logs.logged(`"msg":"leading`)) == 1 })
+	b := e.launch(cfg, "replica-b")
+	defer b.stop(t)
+	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 8)
+	eventually(t, "warning alert", func() bool { return posts(e, "Task limit warning") == 1 })
+	eventually(t, "incident saved", func() bool {
+		_, ok := e.sim.Items("monitor-state")["incidents#poll#cron@ap-northeast-1"]
+		return ok
+	})
+
+	// a dies: its store calls fail from now on (it can neither renew nor
+	// release), and it stops.
+	e.sim.InjectFault(awssim.Fault{Op: "dynamodb:PutItem", Body: "replica-a", Code: "InternalServerError", Status: 500})
+	a.stop(t)
+	time.Sleep(100 * time.Millisecond) // several of b's tries: still within a's lease
+	if len(b.logs.logged(`"msg":"leading`)) != 0 {
+		t.Fatal("b took the lease before it expired")
+	}
+	clock.Add(31 * time.Second) // a's lease (30s) has expired; two periods are 60s
+	eventually(t, "b takes over", func() bool { return len(b.logs.logged(`"msg":"leading`, `"fence":2`)) == 1 })
+	eventually(t, "b carries the incident on", func() bool {
+		return len(b.logs.logged("carrying on open incidents", `"incidents":1`)) == 1
+	})
+	if err := e.sim.StopTasks("cron", "done", arns[:6]...); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resolved once", func() bool { return e.slack.UpdatesContaining("Resolved") == 1 })
+	ps, updates, _ := e.slack.Snapshot()
+	if posts(e, "Task limit warning") != 1 || updates[0].TS != ps[0].TS {
+		t.Errorf("want the one warning edited to resolved; posts %d, update of %s", len(ps), updates[0].TS)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, updates, _ := e.slack.Snapshot(); len(updates) != 1 {
+		t.Errorf("resolved %d times", len(updates))
+	}
+}
+
+// (4) The table throttled: alerts still flow, one monitor_error says so,
+// and when it is back the monitor_error resolves and the table catches up
+// with what was written meanwhile.
+func TestE2EStoreThrottledDegradesAndHeals(t *testing.T) {
+	e := stateEnv(t, nil)
+	cfg := e.config(stateConfig)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	cfg.State.RenewInterval.Duration = 100 * time.Millisecond
+	r := e.launch(cfg, "replica-a")
+	defer r.stop(t)
+	eventually(t, "leading", func() bool { return len(r.logs.logged(`"msg":"leading`)) == 1 })
+
+	remove := e.sim.InjectFault(awssim.Fault{Op: "", Body: "monitor-state", Code: "ThrottlingException", Message: "Rate of requests exceeds the allowed throughput."})
+	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 8)
+	eventually(t, "alert while the table is throttled", func() bool { return posts(e, "Task limit warning") == 1 })
+	eventually(t, "one monitor_error", func() bool { return e.slack.PostsContaining("state store unavailable") == 1 })
+	before := e.sim.Calls("ecs:ListTasks")
+	eventually(t, "more polls", func() bool { return e.sim.Calls("ecs:ListTasks") > before+10 })
+	if n := e.slack.PostsContaining("state store unavailable"); n != 1 {
+		t.Errorf("monitor_error posted %d times, want once", n)
+	}
+	if _, ok := e.sim.Items("monitor-state")["incidents#poll#cron@ap-northeast-1"]; ok {
+		t.Fatal("the incident reached the table while it was throttled")
+	}
+	remove()
+	eventually(t, "monitor_error resolved", func() bool { return e.slack.UpdatesContaining("state store works again") == 1 })
+	eventually(t, "the table caught up", func() bool {
+		it := e.sim.Items("monitor-state")
+		_, inc := it["incidents#poll#cron@ap-northeast-1"]
+		_, rcpt := it["receipt#task_limit|cron|"]
+		return inc && rcpt
+	})
+	if err := e.sim.StopTasks("cron", "done", arns[:6]...); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resolution edits the alert", func() bool { return e.slack.UpdatesContaining("Resolved") == 1 })
+}

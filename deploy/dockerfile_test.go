@@ -200,6 +200,7 @@ func TestBakedConfigLoads(t *testing.T) {
 		"EVENTS_QUEUE_URL":  "https://sqs.ap-northeast-1.amazonaws.com/123456789012/ecs-cron-monitor-events",
 		"SCHEDULER_DLQ_URL": "",
 		"AWS_REGION":        "ap-northeast-1",
+		"STATE_TABLE":       "ecs-cron-monitor-state",
 	}
 	cfg, err := config.Load("config.toml", func(k string) (string, bool) {
 		v, ok := env[k]
@@ -210,6 +211,9 @@ func TestBakedConfigLoads(t *testing.T) {
 	}
 	if cfg.Events.QueueURL != env["EVENTS_QUEUE_URL"] || cfg.Health.Listen != "127.0.0.1:8080" {
 		t.Errorf("loaded config: queue %q, health %q", cfg.Events.QueueURL, cfg.Health.Listen)
+	}
+	if !cfg.State.Durable() || cfg.State.Table != env["STATE_TABLE"] {
+		t.Errorf("loaded config: state %+v, want the module's DynamoDB table", cfg.State)
 	}
 	if _, err := config.Load("config.toml", func(string) (string, bool) { return "", false }); err == nil {
 		t.Error("deploy/config.toml loads without SLACK_WEBHOOK_URL; the module's injection would be untested")

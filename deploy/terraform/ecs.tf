@@ -18,6 +18,7 @@ locals {
   daemon_environment = merge(var.environment, {
     EVENTS_QUEUE_URL  = aws_sqs_queue.events.url
     SCHEDULER_DLQ_URL = var.scheduler_dlq ? aws_sqs_queue.scheduler_dlq[0].url : ""
+    STATE_TABLE       = aws_dynamodb_table.state.name
     AWS_REGION        = local.region
   })
 
@@ -103,14 +104,16 @@ resource "aws_ecs_service" "this" {
   name            = var.name
   cluster         = var.cluster_name_for_service
   task_definition = aws_ecs_task_definition.this.arn
-  desired_count   = 1
+  desired_count   = var.desired_count
   launch_type     = "FARGATE"
 
-  # Exactly one monitor at a time: two copies would post every alert twice
-  # and split the SQS events between them. A deploy stops the old task
-  # before starting the new one (a short gap; events wait in SQS).
-  deployment_minimum_healthy_percent = 0
-  deployment_maximum_percent         = 100
+  # Replicas share the state table: one holds the lease and polls, every one
+  # consumes events, and run claims keep each alert single. A deploy starts
+  # the new tasks (as standbys) before stopping the old ones; a stopping
+  # leader releases its lease after its last summary, and a standby takes
+  # over at its next renewal try (renew_interval), so there is no gap.
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
 
   deployment_circuit_breaker {
     enable   = true

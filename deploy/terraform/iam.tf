@@ -95,6 +95,18 @@ data "aws_iam_policy_document" "task" {
     resources = [aws_sqs_queue.events.arn]
   }
 
+  # The state table this module creates, and nothing else: items are read,
+  # written (conditionally, for the lease and claims) and deleted one by one.
+  statement {
+    sid = "StateTable"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:DeleteItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
   # Rule lookups that work on a named rule support the rule resource type;
   # scope them to rules in the monitored clusters' accounts and Regions
   # (default and custom buses: rule/<name> and rule/<bus>/<name>).

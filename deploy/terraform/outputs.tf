@@ -62,3 +62,8 @@ output "event_bus_arn" {
   description = "This account's default event bus, which member accounts forward ECS events to (modules/member central_event_bus_arn)."
   value       = "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/default"
 }
+
+output "state_table_name" {
+  description = "DynamoDB table of the daemon's state (set as STATE_TABLE in the task)."
+  value       = aws_dynamodb_table.state.name
+}

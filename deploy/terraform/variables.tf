@@ -138,6 +138,16 @@ variable "queue_visibility_timeout_seconds" {
   default     = 60
 }
 
+variable "desired_count" {
+  description = "Replicas of the daemon: 1, or 2 for a standby that takes over within two lease periods when the leader dies (README: Running two replicas)."
+  type        = number
+  default     = 1
+  validation {
+    condition     = contains([1, 2], var.desired_count)
+    error_message = "desired_count must be 1 or 2."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

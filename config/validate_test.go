@@ -84,6 +84,10 @@ func TestValidation(t *testing.T) {
 		{"quota renotify negative", "[quota]\nrenotify_interval = \"-1m\"\n" + cluster, nil, want{2, "quota.renotify_interval", "not be negative"}},
 		{"health listen", "[health]\nlisten = \"localhost\"\n" + cluster, nil, want{2, "health.listen", "host:port"}},
 		{"shutdown timeout 0", "[shutdown]\ntimeout = \"0s\"\n" + cluster, nil, want{2, "shutdown.timeout", "greater than 0"}},
+		{"state backend", "[state]\nbackend = \"redis\"\n" + cluster, nil, want{2, "state.backend", `"memory" or "dynamodb"`}},
+		{"state table missing", "[state]\nbackend = \"dynamodb\"\n" + cluster, nil, want{1, "state.table", "is required"}},
+		{"state region", "[state]\nbackend = \"dynamodb\"\ntable = \"t\"\nregion = \"Tokyo\"\n" + cluster, nil, want{4, "state.region", "AWS region"}},
+		{"state renew too slow", "[state]\nbackend = \"dynamodb\"\ntable = \"t\"\nrenew_interval = \"15s\"\n" + cluster, nil, want{4, "state.renew_interval", "less than half of lease_duration"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -140,63 +140,60 @@ func checkCondition(r dynamoRequest, cur map[string]json.RawMessage) *apiError {
 	return nil
 }
 
-func (s *Server) dynamoGetItem(body []byte) (any, *apiError) {
+// withItem decodes a request and, under the lock, finds its table and
+// the partition key of its item (from Key, or from Item for PutItem), then
+// runs op.
+func (s *Server) withItem(body []byte, op func(r dynamoRequest, t *dynamoTable, k string) (any, *apiError)) (any, *apiError) {
 	var r dynamoRequest
 	if e := decode(body, &r); e != nil {
 		return nil, e
 	}
+	key := r.Key
+	if r.Item != nil {
+		key = r.Item
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, k, e := s.tableAndKey(r, r.Key)
+	t, k, e := s.tableAndKey(r, key)
 	if e != nil {
 		return nil, e
 	}
-	it, ok := t.items[k]
-	if !ok {
-		return struct{}{}, nil
-	}
-	return map[string]any{"Item": maps.Clone(it)}, nil
+	return op(r, t, k)
+}
+
+func (s *Server) dynamoGetItem(body []byte) (any, *apiError) {
+	return s.withItem(body, func(_ dynamoRequest, t *dynamoTable, k string) (any, *apiError) {
+		it, ok := t.items[k]
+		if !ok {
+			return struct{}{}, nil
+		}
+		return map[string]any{"Item": maps.Clone(it)}, nil
+	})
 }
 
 func (s *Server) dynamoPutItem(body []byte) (any, *apiError) {
-	var r dynamoRequest
-	if e := decode(body, &r); e != nil {
-		return nil, e
-	}
-	size := 0
-	for n, v := range r.Item {
-		size += len(n) + len(v)
-	}
-	if size > dynamoMaxItem {
-		return nil, errDynamoValidation("Item size has exceeded the maximum allowed size")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, k, e := s.tableAndKey(r, r.Item)
-	if e != nil {
-		return nil, e
-	}
-	if e := checkCondition(r, t.items[k]); e != nil {
-		return nil, e
-	}
-	t.items[k] = maps.Clone(r.Item)
-	return struct{}{}, nil
+	return s.withItem(body, func(r dynamoRequest, t *dynamoTable, k string) (any, *apiError) {
+		size := 0
+		for n, v := range r.Item {
+			size += len(n) + len(v)
+		}
+		if size > dynamoMaxItem {
+			return nil, errDynamoValidation("Item size has exceeded the maximum allowed size")
+		}
+		if e := checkCondition(r, t.items[k]); e != nil {
+			return nil, e
+		}
+		t.items[k] = maps.Clone(r.Item)
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) dynamoDeleteItem(body []byte) (any, *apiError) {
-	var r dynamoRequest
-	if e := decode(body, &r); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, k, e := s.tableAndKey(r, r.Key)
-	if e != nil {
-		return nil, e
-	}
-	if e := checkCondition(r, t.items[k]); e != nil {
-		return nil, e
-	}
-	delete(t.items, k)
-	return struct{}{}, nil
+	return s.withItem(body, func(r dynamoRequest, t *dynamoTable, k string) (any, *apiError) {
+		if e := checkCondition(r, t.items[k]); e != nil {
+			return nil, e
+		}
+		delete(t.items, k)
+		return struct{}{}, nil
+	})
 }

@@ -33,6 +33,9 @@ func (d *Dispatcher) keepReceipt(ctx context.Context, f Finding, r Receipt) {
 	if d.o.Receipts == nil || f.Kind == KindFailedTask {
 		return
 	}
+	// The alert was delivered: its receipt is kept even when shutdown has
+	// begun meanwhile (the store bounds its own calls).
+	ctx = context.WithoutCancel(ctx)
 	var err error
 	switch {
 	case f.Transition == Resolved:

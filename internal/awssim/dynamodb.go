@@ -1,9 +1,13 @@
 package awssim
 
 import (
+	"bytes"
 	"encoding/json"
+	"hash/crc32"
 	"maps"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -196,4 +200,24 @@ func (s *Server) dynamoDeleteItem(body []byte) (any, *apiError) {
 		delete(t.items, k)
 		return struct{}{}, nil
 	})
+}
+
+// crc32Writer holds a DynamoDB answer back to send it with its
+// X-Amz-Crc32 header, as DynamoDB does.
+type crc32Writer struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *crc32Writer) WriteHeader(status int)      { c.status = status }
+func (c *crc32Writer) Write(b []byte) (int, error) { return c.buf.Write(b) }
+
+func (c *crc32Writer) flush() {
+	c.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(c.buf.Bytes())), 10))
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(c.buf.Bytes())
 }

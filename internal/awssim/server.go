@@ -29,6 +29,8 @@
 //   - A cluster with no task is an ordinary cluster: DescribeClusters
 //     answers its ARN; an unknown one is a MISSING failure, and ListTasks
 //     on it ClusterNotFoundException.
+//   - DynamoDB answers carry X-Amz-Crc32, the checksum of the body, which
+//     the SDK's DynamoDB client checks (without it, it warns on every call).
 //   - Plain HTTP by default, HTTPS with StartTLS: the custom-CA path
 //     (AWS_CA_BUNDLE) is tested with a certificate from a test CA.
 //
@@ -326,6 +328,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case ok && service == "DynamoDB_20120810":
 		name, h, ctype = "dynamodb:"+op, s.dynamoHandler(op), "application/x-amz-json-1.0"
+		cw := &crc32Writer{ResponseWriter: w}
+		defer cw.flush()
+		w = cw
 	case !ok && target == "":
 		// EventBridge Scheduler is REST-JSON: the operation is in the path.
 		var params map[string]string

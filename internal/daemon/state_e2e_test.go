@@ -219,9 +219,11 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	defer b.stop(t)
 	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 8)
 	eventually(t, "warning alert", func() bool { return posts(e, "Task limit warning") == 1 })
-	eventually(t, "incident saved", func() bool {
-		_, ok := e.sim.Items("monitor-state")["incidents#poll#cron@ap-northeast-1"]
-		return ok
+	eventually(t, "incident and receipt saved", func() bool {
+		it := e.sim.Items("monitor-state")
+		_, inc := it["incidents#poll#cron@ap-northeast-1"]
+		_, rcpt := it["receipt#task_limit|cron|"]
+		return inc && rcpt
 	})
 
 	// a dies: its store calls fail from now on (it can neither renew nor

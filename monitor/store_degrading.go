@@ -23,6 +23,7 @@ type DegradingStore struct {
 
 	mu      sync.Mutex
 	down    bool
+	probed  time.Time                              // the last durable call while down
 	pending map[string]func(context.Context) error // item -> its latest write, to replay
 }
 
@@ -38,6 +39,11 @@ type DegradingOptions struct {
 	// CallTimeout bounds one durable call, so a hanging store degrades
 	// rather than stalls a poll. Required.
 	CallTimeout time.Duration
+	// ProbeInterval: while degraded, the durable store is tried at most
+	// this often (and by every lease call); other calls go to memory at
+	// once, so a throttled table is not pressed harder and a dead one does
+	// not slow every poll. Required.
+	ProbeInterval time.Duration
 }
 
 // NewDegradingStore wraps durable.
@@ -45,15 +51,9 @@ func NewDegradingStore(durable Store, o DegradingOptions) *DegradingStore {
 	d := withDefaults(nil, o.Logger, o.Now)
 	o.Logger, o.Now = d.logger, d.now
 	require("NewDegradingStore", "CallTimeout", o.CallTimeout > 0)
+	require("NewDegradingStore", "ProbeInterval", o.ProbeInterval > 0)
 	return &DegradingStore{durable: durable, mem: NewMemoryStore(), o: o,
 		log: o.Logger.With("component", "state"), pending: map[string]func(context.Context) error{}}
-}
-
-// Degraded reports whether the durable store is failing now.
-func (s *DegradingStore) Degraded() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.down
 }
 
 // answered is what the store's own answers are: not failures of the store.
@@ -65,6 +65,10 @@ func answered(err error) bool {
 // replay, when set, is the write to repeat once the store is back (keyed
 // by the item it writes: only the latest write of an item is kept).
 func (s *DegradingStore) call(ctx context.Context, item string, op func(context.Context) error, replay func(context.Context) error) error {
+	if !s.probe(item) {
+		s.fail(errStillDown, item, replay)
+		return errStillDown
+	}
 	cctx, cancel := context.WithTimeout(ctx, s.o.CallTimeout)
 	err := op(cctx)
 	cancel()
@@ -77,6 +81,22 @@ func (s *DegradingStore) call(ctx context.Context, item string, op func(context.
 	}
 	s.fail(err, item, replay)
 	return err
+}
+
+// errStillDown answers a call not tried while degraded.
+var errStillDown = errors.New("state store unavailable; not tried again yet")
+
+// probe says whether a call goes to the durable store: always while it
+// works, and while degraded for the lease and once per ProbeInterval.
+func (s *DegradingStore) probe(item string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.o.Now()
+	if !s.down || item == leaseKey || now.Sub(s.probed) >= s.o.ProbeInterval {
+		s.probed = now
+		return true
+	}
+	return false
 }
 
 func (s *DegradingStore) fail(err error, item string, replay func(context.Context) error) {

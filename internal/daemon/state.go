@@ -46,6 +46,9 @@ func (d *Daemon) buildState(ctx context.Context) error {
 		Logger:      d.o.Logger,
 		Now:         d.o.Now,
 		CallTimeout: storeCallTimeout,
+		// The lease is tried every renew_interval anyway; other calls
+		// probe no more often while the table fails.
+		ProbeInterval: s.RenewInterval.Duration,
 	})
 	owner := d.o.ReplicaID
 	if owner == "" {

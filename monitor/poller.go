@@ -81,10 +81,12 @@ func NewPoller(o PollerOptions) *Poller {
 		o.State = NewState()
 	}
 	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
-	return &Poller{o: o, tracker: &persistedTracker{
+	p := &Poller{o: o, tracker: &persistedTracker{
 		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
 		store:   o.Incidents, lead: o.Leader, scope: "poll#" + o.Cluster.Name + "@" + o.Cluster.Region, log: o.Logger,
+		sink: o.Sink,
 	}}
+	return p
 }
 
 // Tracker is the poller's incident tracker (see PollerOptions.Tracker).
@@ -111,7 +113,7 @@ func (p *Poller) Loop(ctx context.Context) error {
 // standby replica does not poll: it counts as a good cycle, ready to take
 // over.
 func (p *Poller) PollAndReport(ctx context.Context) error {
-	if !p.tracker.leading(ctx) {
+	if !p.tracker.leading(ctx, p.o.Now()) {
 		if p.o.AfterPoll != nil && ctx.Err() == nil {
 			p.o.AfterPoll(nil)
 		}

@@ -160,7 +160,8 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 		tracker: &persistedTracker{
 			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
 			store:   o.Incidents, lead: o.Leader, scope: "schedules#" + o.Cluster.Name + "@" + o.Cluster.Region,
-			log: o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
+			log:  o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
+			sink: o.Sink,
 		},
 		clusterARN: arn,
 		jobs:       map[string]*expected{},
@@ -187,7 +188,7 @@ func (s *Schedules) Run(ctx context.Context) error {
 		case <-ct.C:
 			// Only the leader checks; a standby keeps its schedules
 			// refreshed, to take over at once.
-			if s.tracker.leading(ctx) {
+			if s.tracker.leading(ctx, s.o.Now()) {
 				s.CheckAndReport(s.o.Now())
 				s.tracker.save(ctx)
 			}

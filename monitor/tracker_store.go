@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"time"
 )
 
 // maxStoredTasks bounds the task ARNs kept per stored incident, so a
@@ -55,10 +56,13 @@ func (t *Tracker) Restore(recs []IncidentRecord) {
 // Pollers and schedule checks each own one.
 type persistedTracker struct {
 	*Tracker
-	store  IncidentStore // nil: memory only
-	lead   Leadership    // nil: always leading, fence 0
-	scope  string
-	log    *slog.Logger
+	store IncidentStore // nil: memory only
+	lead  Leadership    // nil: always leading, fence 0
+	scope string
+	log   *slog.Logger
+	// sink, when set, is told of each incident carried on (as an Updated
+	// transition: summary material and the status page, never an alert).
+	sink   FindingHandler
 	fence  int64
 	loaded bool
 	saved  []byte // the last snapshot written
@@ -66,7 +70,7 @@ type persistedTracker struct {
 
 // leading says whether the pass may run now, loading the stored incidents
 // first when this replica has just become leader.
-func (p *persistedTracker) leading(ctx context.Context) bool {
+func (p *persistedTracker) leading(ctx context.Context, now time.Time) bool {
 	var fence int64
 	if p.lead != nil {
 		f, ok := p.lead.Leading()
@@ -89,6 +93,11 @@ func (p *persistedTracker) leading(ctx context.Context) bool {
 	p.saved, _ = json.Marshal(p.Snapshot())
 	if len(recs) > 0 {
 		p.log.Info("carrying on open incidents", "incidents", len(recs), "fence", fence)
+	}
+	if p.sink != nil {
+		for _, k := range sortedKeys(p.open) {
+			p.sink.Handle(p.open[k].finding(Updated, now))
+		}
 	}
 	return true
 }

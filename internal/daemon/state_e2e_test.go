@@ -68,6 +68,10 @@ func TestE2ERestartCarriesOpenIncident(t *testing.T) {
 	eventually(t, "the restarted daemon carries the incident on", func() bool {
 		return len(second.logs.logged("carrying on open incidents", `"incidents":1`)) == 1
 	})
+	eventually(t, "the carried incident on the status page", func() bool {
+		open := second.d.incidents.Open("cron", "")
+		return len(open) == 1 && open[0].Kind == "task_limit"
+	})
 	before := e.sim.Calls("ecs:ListTasks")
 	eventually(t, "polls after the restart", func() bool { return e.sim.Calls("ecs:ListTasks") > before+5 })
 	if n := posts(e, "Task limit warning"); n != 1 {
@@ -141,7 +145,7 @@ func TestE2ETwoReplicasAlertOnce(t *testing.T) {
 	eventually(t, "b stands by", func() bool { return len(b.logs.logged(`"msg":"standing by`)) == 1 })
 
 	run(t, e.sim, "cron", "etl", "events-rule/etl", 9) // 90%: warning
-	const n = 20
+	const n = 50
 	body := sample(t, "stopped-essential-exit1.json")
 	for i := 0; i < n; i++ {
 		e.sim.SendRaw(q, withTask(t, body, i))

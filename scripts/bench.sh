@@ -40,6 +40,7 @@ check() { awk -v v="${1%% *}" -v op="$2" -v t="$3" 'BEGIN {
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 bench poll -bench '^BenchmarkPoll5000$' -benchtime 20x -benchmem -count 3 ./monitor/
+bench store -bench '^BenchmarkStoreWritesPerPoll5000$' -benchtime 20x -count 1 ./monitor/
 bench handle -bench '^BenchmarkHandleEvent$' -benchmem -count "$COUNT" ./monitor/
 bench e2e -bench '^BenchmarkEventsEndToEnd$' -benchtime 20x -count "$COUNT" ./internal/daemon/
 bench track -bench '^BenchmarkTrack100k$' -benchtime 3x -benchmem -count 3 ./monitor/
@@ -62,6 +63,7 @@ row "---" "---" "---" "---"
 v=$(stat "$out/poll.txt" steady-ListTasks/poll); row "BenchmarkPoll5000: ListTasks per steady poll" "$v" "50" "$(check "$v" == 50)"
 v=$(stat "$out/poll.txt" steady-DescribeTasks/poll); row "BenchmarkPoll5000: DescribeTasks per steady poll" "$v" "0" "$(check "$v" == 0)"
 row "BenchmarkPoll5000: ms per poll" "$(stat "$out/poll.txt" ns/op 1e6)" "(reported)" ""
+v=$(stat "$out/store.txt" dynamodb-writes/poll); row "BenchmarkStoreWritesPerPoll5000: DynamoDB writes per poll" "$v" "≤ 1" "$(check "$v" '<=' 1)"
 v=$(stat "$out/handle.txt" ns/op 1000); row "BenchmarkHandleEvent: µs per event" "$v" "≤ 50" "$(check "$v" '<=' 50)"
 v=$(stat "$out/handle.txt" allocs/op); row "BenchmarkHandleEvent: allocations per event" "$v" "≤ 40" "$(check "$v" '<=' 40)"
 row "BenchmarkHandleEvent: bytes per event" "$(stat "$out/handle.txt" B/op)" "(reported)" ""

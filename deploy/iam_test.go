@@ -102,6 +102,10 @@ func TestTaskRoleStatementsAreScoped(t *testing.T) {
 		for _, a := range literalList(t, body, "actions") {
 			seen[a] = true
 			switch {
+			case strings.HasPrefix(a, "dynamodb:"):
+				if res != "[aws_dynamodb_table.state.arn]" {
+					t.Errorf("%s: %s resources = %s, want [aws_dynamodb_table.state.arn]", b.DefRange(), a, res)
+				}
 			case strings.HasPrefix(a, "sqs:"):
 				if res != "[aws_sqs_queue.events.arn]" && !(dynamic && res == "[aws_sqs_queue.scheduler_dlq.<index>.arn]") {
 					t.Errorf("%s: %s resources = %s, want [aws_sqs_queue.events.arn] (or the optional Scheduler DLQ in a dynamic statement)", b.DefRange(), a, res)
@@ -121,7 +125,7 @@ func TestTaskRoleStatementsAreScoped(t *testing.T) {
 			}
 		}
 	}
-	for _, a := range []string{"sqs:ReceiveMessage", "sts:AssumeRole", "ecs:DescribeTasks", "ecs:ListTasks"} {
+	for _, a := range []string{"sqs:ReceiveMessage", "sts:AssumeRole", "ecs:DescribeTasks", "ecs:ListTasks", "dynamodb:PutItem"} {
 		if !seen[a] {
 			t.Errorf("no statement grants %s", a)
 		}

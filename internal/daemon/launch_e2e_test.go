@@ -196,12 +196,13 @@ func TestE2EFargateQuota(t *testing.T) {
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 9.7)
 	eventually(t, "quota escalated", func() bool { return len(e.postsWith("Fargate vCPU quota escalated to critical")) == 1 })
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 3)
-	eventually(t, "quota resolved", func() bool { return len(e.postsWith("Resolved: Fargate vCPU quota")) == 1 })
+	// The resolution edits the incident's last alert (bot token).
+	eventually(t, "quota resolved", func() bool { return e.slack.UpdatesContaining("Resolved: Fargate vCPU quota") == 1 })
 	if len(e.logs.logged(`"kind":"fargate_quota"`, `"account":"123456789012"`, `"class":"OnDemand"`)) == 0 {
 		t.Error("no log line of the quota incident with its account and class")
 	}
-	if n := len(e.postsWith("Fargate vCPU quota")); n != 3 {
-		t.Errorf("quota posts = %d, want 3 (warn, escalate, resolve)", n)
+	if n := len(e.postsWith("Fargate vCPU quota")); n != 2 {
+		t.Errorf("quota posts = %d, want 2 (warn, escalate; the resolution edits the escalation)", n)
 	}
 	if !e.statsd.Has("ecs_cron.account.fargate_vcpu.utilization", "account:123456789012", "region:ap-northeast-1", "class:OnDemand") {
 		t.Error("no account.fargate_vcpu.utilization gauge with account, region and class")

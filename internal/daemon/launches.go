@@ -113,7 +113,7 @@ func (d *Daemon) buildAccountChecks(ctx context.Context) error {
 			d.launch.quotas = append(d.launch.quotas, monitor.NewQuota(monitor.QuotaOptions{
 				Config: d.cfg.Quota, Region: sc.region, Account: roleAccount(sc.roleARN),
 				CloudWatch: cw, ServiceQuotas: servicequotas.NewFromConfig(awsCfg),
-				Sink: findingSink{d.dispatcher, d.incidents}, Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
+				Sink: leaderOnly{d, findingSink{d.dispatcher, d.incidents}}, Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
 				// No health loop: a quota check that cannot run is a
 				// monitor_error, not a reason to restart the daemon.
 				Interval: sc.interval,
@@ -124,7 +124,12 @@ func (d *Daemon) buildAccountChecks(ctx context.Context) error {
 			d.launch.ruleChecks = append(d.launch.ruleChecks, monitor.NewRuleInvocations(monitor.RuleInvocationsOptions{
 				Region: sc.region, CloudWatch: cw, Launches: d.launch.launches,
 				Metrics: d.metrics, Logger: d.log, Now: d.o.Now, Interval: sc.interval,
-				Rules: func() []monitor.RuleRef { return d.rulesIn(region, roleARN) },
+				Rules: func() []monitor.RuleRef {
+					if !d.leading() {
+						return nil // the leader reads the metric
+					}
+					return d.rulesIn(region, roleARN)
+				},
 			}))
 		}
 	}

@@ -118,3 +118,28 @@ func (d *Daemon) stopLeading(ctx context.Context) {
 	defer cancel()
 	d.leader.Release(rctx)
 }
+
+// leading says whether this replica does the poll-side work now (always,
+// with the memory backend).
+func (d *Daemon) leading() bool {
+	if d.leader == nil {
+		return true
+	}
+	_, ok := d.leader.Leading()
+	return ok
+}
+
+// leaderOnly passes a producer's findings on only while this replica
+// leads, for the account-wide checks (the Fargate quota), which keep their
+// own incidents: a standby follows them silently, so on taking over it
+// neither alerts what the leader alerted nor misses a resolution.
+type leaderOnly struct {
+	d    *Daemon
+	sink monitor.QuotaSink
+}
+
+func (l leaderOnly) Handle(f monitor.Finding) {
+	if l.d.leading() {
+		l.sink.Handle(f)
+	}
+}

@@ -294,3 +294,30 @@ func TestE2EStoreThrottledDegradesAndHeals(t *testing.T) {
 	}
 	eventually(t, "resolution edits the alert", func() bool { return e.slack.UpdatesContaining("Resolved") == 1 })
 }
+
+// Two replicas watch one account's Fargate quota: only the leader alerts
+// it, once.
+func TestE2ETwoReplicasQuotaAlertedOnce(t *testing.T) {
+	e, _, q, dlq := launchEnv(t, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC))
+	e.sim.CreateTable("monitor-state", "pk")
+	e.sim.SetFargateQuota(awssim.FargateOnDemand, 10)
+	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 8.5)
+	cfg := e.config(launchTOML(q, dlq, true) + `
+[state]
+backend = "dynamodb"
+table = "monitor-state"
+lease_duration = "30s"
+renew_interval = "20ms"
+`)
+	a := e.launch(cfg, "replica-a")
+	defer a.stop(t)
+	eventually(t, "a leads", func() bool { return len(a.logs.logged(`"msg":"leading`)) == 1 })
+	b := e.launch(cfg, "replica-b")
+	defer b.stop(t)
+	eventually(t, "quota warning", func() bool { return len(e.postsWith("Fargate vCPU quota warning")) >= 1 })
+	before := e.sim.Calls("cloudwatch:GetMetricData")
+	eventually(t, "more quota checks by both", func() bool { return e.sim.Calls("cloudwatch:GetMetricData") > before+10 })
+	if n := len(e.postsWith("Fargate vCPU quota warning")); n != 1 {
+		t.Errorf("quota warning posted %d times by two replicas, want once", n)
+	}
+}

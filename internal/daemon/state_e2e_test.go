@@ -199,7 +199,7 @@ func TestE2ETwoReplicasAlertOnce(t *testing.T) {
 		}
 		return at
 	}
-	eventually(t, "three summaries", func() bool { return len(summaries()) >= 3 })
+	eventually(t, "two summaries", func() bool { return len(summaries()) >= 2 })
 	at := summaries()
 	for i := 1; i < len(at); i++ {
 		if gap := at[i].Sub(at[i-1]); gap < 500*time.Millisecond {

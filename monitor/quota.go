@@ -63,9 +63,12 @@ const (
 // CloudWatch, ServiceQuotas and Sink are required; nil Metrics, Logger and
 // Now become a no-op, a discarding logger and time.Now.
 type QuotaOptions struct {
-	Config        config.Quota
-	Region        string
-	Account       string // learnt from the quota's ARN when empty
+	Config  config.Quota
+	Region  string
+	Account string // learnt from the quota's ARN when empty
+	// AccountAlias names the account in the findings (config's
+	// cluster.account_alias), "" when none is configured.
+	AccountAlias  string
 	CloudWatch    CloudWatchAPI
 	ServiceQuotas ServiceQuotasAPI
 	Sink          QuotaSink
@@ -88,6 +91,8 @@ type Quota struct {
 	metrics Metrics
 	now     func() time.Time
 	tracker *Tracker
+	// readings are the last check's, for Readings.
+	readings quotaReadings
 
 	// Owned by the Run goroutine (or the single Once caller).
 	account  string
@@ -145,12 +150,14 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 	if err != nil {
 		obs = append(obs, q.errorObservation("cloudwatch:GetMetricData", "read Fargate vCPU usage", err))
 	}
+	var readings []QuotaReading
 	for _, c := range FargateClasses() {
 		limit, ok := q.quotas[c.Name]
 		u, seen := used[c.Name]
 		if !ok || !seen || limit <= 0 {
 			continue
 		}
+		readings = append(readings, QuotaReading{Account: q.account, Region: q.o.Region, Class: c.Name, Used: u, Quota: limit, At: now})
 		tags := []string{"account:" + q.account, "region:" + q.o.Region, "class:" + c.Name}
 		pct := u / limit * 100
 		q.metrics.Gauge("account.fargate_vcpu.used", u, tags)
@@ -172,8 +179,10 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 				formatVCPU(u), formatVCPU(limit), pct),
 		})
 	}
+	q.readings.set(readings)
 	fs := q.tracker.Update(now, "", []Kind{KindFargateQuota, KindMonitorError}, obs)
 	for i, f := range fs {
+		fs[i].AccountAlias = q.o.AccountAlias
 		if f.Kind == KindFargateQuota && f.Transition == Resolved {
 			fs[i].Message = fmt.Sprintf("vCPU in use back below %.0f%% of the quota", q.o.Config.WarnPercent)
 		}

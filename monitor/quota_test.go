@@ -172,3 +172,60 @@ func TestQuotaCheckCancelledIsNoError(t *testing.T) {
 		t.Errorf("a check cut short by shutdown gave %+v, want nothing", fs)
 	}
 }
+
+// Readings are the last check's usage against the quota per class, and
+// every finding carries the configured alias with the account id, so
+// messages read "prod (222222222222)".
+func TestQuotaReadingsAndAlias(t *testing.T) {
+	usageErr := error(nil)
+	q := NewQuota(QuotaOptions{
+		Config: config.Quota{Enabled: true, WarnPercent: 80, CriticalPercent: 95, RenotifyInterval: config.Duration{Duration: 30 * time.Minute}},
+		Region: "eu-west-1", Account: "222222222222", AccountAlias: "prod", Interval: time.Minute,
+		CloudWatch: cloudWatchFunc(func(*cloudwatch.GetMetricDataInput) (*cloudwatch.GetMetricDataOutput, error) {
+			if usageErr != nil {
+				return nil, usageErr
+			}
+			return &cloudwatch.GetMetricDataOutput{MetricDataResults: []cwtypes.MetricDataResult{
+				{Id: aws.String("vcpu0"), Values: []float64{36}, Timestamps: []time.Time{time.Unix(60, 0)}},
+				{Id: aws.String("vcpu1"), Values: []float64{2.5}, Timestamps: []time.Time{time.Unix(60, 0)}},
+			}}, nil
+		}),
+		ServiceQuotas: quotasFunc(func(in *servicequotas.GetServiceQuotaInput) (*servicequotas.GetServiceQuotaOutput, error) {
+			v := 40.0
+			if aws.ToString(in.QuotaCode) == "L-36FBB829" {
+				v = 100
+			}
+			return &servicequotas.GetServiceQuotaOutput{Quota: &sqtypes.ServiceQuota{Value: aws.Float64(v)}}, nil
+		}),
+	})
+	if rs := q.Readings(); len(rs) != 0 {
+		t.Errorf("readings before any check = %+v", rs)
+	}
+	t0 := time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC)
+	fs := q.Check(t.Context(), t0)
+	if len(fs) != 1 || fs[0].Kind != KindFargateQuota || fs[0].InAccount().String() != "prod (222222222222)" {
+		t.Errorf("findings = %+v, want one fargate_quota in prod (222222222222)", fs)
+	}
+	rs := q.Readings()
+	want := []QuotaReading{
+		{Account: "222222222222", Region: "eu-west-1", Class: "OnDemand", Used: 36, Quota: 40, At: t0},
+		{Account: "222222222222", Region: "eu-west-1", Class: "Spot", Used: 2.5, Quota: 100, At: t0},
+	}
+	if len(rs) != 2 || rs[0] != want[0] || rs[1] != want[1] || rs[0].Percent() != 90 {
+		t.Errorf("readings = %+v, want %+v", rs, want)
+	}
+	usageErr = errors.New("AccessDeniedException: not authorized to perform: cloudwatch:GetMetricData")
+	fs = q.Check(t.Context(), t0.Add(time.Minute))
+	var merr *Finding
+	for i := range fs {
+		if fs[i].Kind == KindMonitorError {
+			merr = &fs[i]
+		}
+	}
+	if merr == nil || merr.InAccount().String() != "prod (222222222222)" {
+		t.Errorf("findings = %+v, want a monitor_error in prod (222222222222)", fs)
+	}
+	if rs := q.Readings(); len(rs) != 0 {
+		t.Errorf("readings after usage could not be read = %+v, want none (nothing known now)", rs)
+	}
+}

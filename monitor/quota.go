@@ -157,7 +157,6 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 		if !ok || !seen || limit <= 0 {
 			continue
 		}
-		readings = append(readings, QuotaReading{Account: q.account, Region: q.o.Region, Class: c.Name, Used: u, Quota: limit, At: now})
 		tags := []string{"account:" + q.account, "region:" + q.o.Region, "class:" + c.Name}
 		pct := u / limit * 100
 		q.metrics.Gauge("account.fargate_vcpu.used", u, tags)
@@ -169,14 +168,17 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 			sev = SeverityCritical
 		case pct >= q.o.Config.WarnPercent:
 			sev = SeverityWarning
-		default:
+		}
+		readings = append(readings, QuotaReading{Account: q.account, Region: q.o.Region, Class: c.Name,
+			Used: u, Quota: limit, Severity: sev, At: now})
+		if sev == "" {
 			continue
 		}
 		obs = append(obs, Observation{
 			Kind: KindFargateQuota, Severity: sev, Region: q.o.Region, Account: q.account, Class: c.Name,
 			Value: int(math.Round(u)), Limit: int(math.Round(limit)),
 			Message: fmt.Sprintf("%s of %s vCPU in use (%.0f%%); launches fail at the quota",
-				formatVCPU(u), formatVCPU(limit), pct),
+				FormatVCPU(u), FormatVCPU(limit), pct),
 		})
 	}
 	q.readings.set(readings)
@@ -190,8 +192,8 @@ func (q *Quota) Check(ctx context.Context, now time.Time) []Finding {
 	return fs
 }
 
-// formatVCPU writes a vCPU count without a needless fraction: 36, 36.5.
-func formatVCPU(v float64) string {
+// FormatVCPU writes a vCPU count without a needless fraction: 36, 36.5.
+func FormatVCPU(v float64) string {
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 

@@ -13,15 +13,10 @@ type QuotaReading struct {
 	Class   string // "OnDemand" or "Spot"
 	Used    float64
 	Quota   float64
-	At      time.Time // when Used was read
-}
-
-// Percent is Used as a share of Quota, 0 when no quota is known.
-func (r QuotaReading) Percent() float64 {
-	if r.Quota <= 0 {
-		return 0
-	}
-	return r.Used / r.Quota * 100
+	// Severity is the level the usage is at (warn_percent,
+	// critical_percent), "" below both.
+	Severity Severity
+	At       time.Time // when Used was read
 }
 
 // quotaReadings holds a watcher's last readings for readers on other

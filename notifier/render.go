@@ -188,7 +188,7 @@ func failureFields(fl *monitor.Failure, st Style) []field {
 // quotaFields are the facts of a fargate_quota finding: account, region,
 // class and use against the quota.
 func quotaFields(f monitor.Finding, st Style) []field {
-	fs := []field{{"Account", escapeMrkdwn(f.Account)}, {"Region", escapeMrkdwn(f.Region)},
+	fs := []field{{"Account", escapeMrkdwn(f.InAccount().String())}, {"Region", escapeMrkdwn(f.Region)},
 		{"Class", escapeMrkdwn(f.Class)}}
 	if f.Transition != monitor.Resolved {
 		fs = append(fs, field{"vCPU in use", valueOfLimit(f.Value, f.Limit)})

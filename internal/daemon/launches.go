@@ -21,6 +21,9 @@ type launchParts struct {
 	dlq        *monitor.SchedulerDLQ
 	ruleChecks []*monitor.RuleInvocations
 	quotas     []*monitor.Quota
+	// quotaOf is each account scope's watcher, by scopeKey, for the
+	// status page.
+	quotaOf map[string]*monitor.Quota
 }
 
 // buildLaunches builds the component every launch-failure source reports
@@ -69,6 +72,7 @@ func (d *Daemon) buildSchedulerDLQ(ctx context.Context) error {
 type accountScope struct {
 	region, roleARN string
 	externalID      string // sent with AssumeRole, from the scope's clusters
+	alias           string // the account's account_alias, from its clusters
 	interval        time.Duration
 }
 
@@ -76,10 +80,10 @@ func accountScopes(cfg *config.Config) []*accountScope {
 	var scopes []*accountScope
 	byKey := map[string]*accountScope{}
 	for _, c := range cfg.Clusters {
-		k := c.Region + "|" + c.RoleARN
+		k := scopeKey(c.Region, c.RoleARN)
 		s := byKey[k]
 		if s == nil {
-			s = &accountScope{region: c.Region, roleARN: c.RoleARN, externalID: c.ExternalID}
+			s = &accountScope{region: c.Region, roleARN: c.RoleARN, externalID: c.ExternalID, alias: accountAlias(cfg, c.RoleARN)}
 			byKey[k] = s
 			scopes = append(scopes, s)
 		}
@@ -91,6 +95,21 @@ func accountScopes(cfg *config.Config) []*accountScope {
 		}
 	}
 	return scopes
+}
+
+// scopeKey names the account scope of a cluster in region reached
+// through roleARN ("" for the daemon's own credentials).
+func scopeKey(region, roleARN string) string { return region + "|" + roleARN }
+
+// accountAlias is the first account_alias configured on a cluster in the
+// account roleARN is in (the daemon's own account for ""), in any region.
+func accountAlias(cfg *config.Config, roleARN string) string {
+	for _, c := range cfg.Clusters {
+		if c.AccountAlias != "" && roleAccount(c.RoleARN) == roleAccount(roleARN) {
+			return c.AccountAlias
+		}
+	}
+	return ""
 }
 
 // buildAccountChecks builds, per account scope, the Fargate quota watcher
@@ -110,14 +129,19 @@ func (d *Daemon) buildAccountChecks(ctx context.Context) error {
 		}
 		cw := cloudwatch.NewFromConfig(awsCfg)
 		if d.cfg.Quota.Enabled {
-			d.launch.quotas = append(d.launch.quotas, monitor.NewQuota(monitor.QuotaOptions{
-				Config: d.cfg.Quota, Region: sc.region, Account: roleAccount(sc.roleARN),
+			q := monitor.NewQuota(monitor.QuotaOptions{
+				Config: d.cfg.Quota, Region: sc.region, Account: roleAccount(sc.roleARN), AccountAlias: sc.alias,
 				CloudWatch: cw, ServiceQuotas: servicequotas.NewFromConfig(awsCfg),
 				Sink: leaderOnly{d, findingSink{d.dispatcher, d.incidents}}, Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
 				// No health loop: a quota check that cannot run is a
 				// monitor_error, not a reason to restart the daemon.
 				Interval: sc.interval,
-			}))
+			})
+			d.launch.quotas = append(d.launch.quotas, q)
+			if d.launch.quotaOf == nil {
+				d.launch.quotaOf = map[string]*monitor.Quota{}
+			}
+			d.launch.quotaOf[scopeKey(sc.region, sc.roleARN)] = q
 		}
 		if d.cfg.Events.FailedInvocations {
 			region, roleARN := sc.region, sc.roleARN

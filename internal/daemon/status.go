@@ -46,6 +46,7 @@ func (d *Daemon) clusterStatus(c config.Cluster, js *monitor.Jobs, expected []mo
 	live := d.state.Live(c.Name)
 	out := web.Cluster{Name: c.Name, Region: c.Region, Tasks: len(live), Limit: c.TaskLimit,
 		Incidents: incidentsOf(d.incidents.Open(c.Name, ""))}
+	out.Account, out.Quotas = d.quotaStatus(c)
 	jobs := map[string]*web.Job{}
 	job := func(name string) *web.Job {
 		if jobs[name] == nil {
@@ -92,6 +93,32 @@ func (d *Daemon) clusterStatus(c config.Cluster, js *monitor.Jobs, expected []mo
 		out.Jobs = append(out.Jobs, *jobs[n])
 	}
 	return out
+}
+
+// quotaStatus is the cluster's account as people read it and, with
+// [quota], that account's Fargate vCPU readings in the cluster's region.
+// Without a configured account the id the quota watcher learnt is shown.
+func (d *Daemon) quotaStatus(c config.Cluster) (string, []web.Quota) {
+	account := d.account(c.Name)
+	var out []web.Quota
+	q := d.launch.quotaOf[scopeKey(c.Region, c.RoleARN)]
+	if q == nil {
+		return account.String(), nil
+	}
+	for _, r := range q.Readings() {
+		if account.ID == "" {
+			account.ID = r.Account
+		}
+		level := ""
+		switch r.Severity {
+		case monitor.SeverityCritical:
+			level = "bad"
+		case monitor.SeverityWarning:
+			level = "warn"
+		}
+		out = append(out, web.Quota{Class: r.Class, Used: r.Used, Limit: r.Quota, Level: level})
+	}
+	return account.String(), out
 }
 
 func incidentsOf(fs []monitor.Finding) []web.Incident {

@@ -77,6 +77,9 @@ func pageTemplate() *template.Template {
 			}
 			return min(100, 100*n/of)
 		},
+		"vcpu":  monitor.FormatVCPU,
+		"share": share,
+		"class": classWords,
 	}).Parse(pageHTML))
 }
 

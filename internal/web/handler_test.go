@@ -23,7 +23,8 @@ func sampleStatus() Status {
 		StoppedAt: now.Add(-9 * time.Minute), Result: "failure", ExitCode: exit(1), Cause: "exit_code", Duration: time.Minute,
 		TaskURL: "https://console.example/ecs/bbb?a=1&b=2"}
 	return Status{Generated: now, Clusters: []Cluster{{
-		Name: "cron", Region: "ap-northeast-1", Tasks: 17, Limit: 20,
+		Name: "cron", Region: "ap-northeast-1", Account: "prod (123456789012)", Tasks: 17, Limit: 20,
+		Quotas:    []Quota{{Class: "OnDemand", Used: 36, Limit: 40, Level: "warn"}, {Class: "Spot", Used: 2.5, Limit: 100}},
 		Incidents: []Incident{{Kind: "task_limit", Severity: "warning", Since: now.Add(-5 * time.Minute), Message: "cluster cron has 17 of 20 tasks (85%)"}},
 		Jobs: []Job{
 			{Cluster: "cron", Name: "billing", Schedule: "cron(0 3 * * ? *)", ScheduleWords: "daily at 03:00 (UTC)",
@@ -64,6 +65,9 @@ func TestPage(t *testing.T) {
 		`<meta name="viewport" content="width=device-width, initial-scale=1">`,
 		`<meta http-equiv="refresh" content="30">`,
 		`17 of 20 tasks (85%)`,
+		`<span class="muted account">prod (123456789012)</span> <span class="muted">ap-northeast-1</span>`,
+		`<p class="tasks quota warn" data-class="OnDemand">Fargate vCPU: 36 of 40 On-Demand (90%)</p>`,
+		`<p class="tasks quota" data-class="Spot">Fargate vCPU: 2.5 of 100 Spot (3%)</p>`,
 		`cluster cron has 17 of 20 tasks (85%)`,
 		`data-job="billing" data-result="failure"`,
 		`<code>cron(0 3 * * ? *)</code><br>daily at 03:00 (UTC)`,
@@ -139,6 +143,39 @@ func TestAPIJobs(t *testing.T) {
 	}
 	if n := jobs[2]; n.Job != "never-ran" || n.LastRun != nil || !n.LastSuccess.IsZero() || string(raw[2]["last_success"]) != "null" || n.OpenIncidents == nil {
 		t.Errorf("never-ran = %+v (last_success %s)", n, raw[2]["last_success"])
+	}
+}
+
+// Without [quota] (no readings) and without a known account the header
+// shows neither; whatever reaches the header is escaped.
+func TestPageClusterHeaderEscapedAndOptional(t *testing.T) {
+	st := Status{Clusters: []Cluster{
+		{Name: "plain", Region: "eu-west-1", Limit: 10},
+		{Name: "odd", Region: "eu-west-1", Account: "<b>x</b>", Limit: 10, Quotas: []Quota{{Class: "<i>c</i>", Used: 1, Limit: 4}}},
+	}}
+	srv := httptest.NewServer(Handler(Options{Source: func(time.Time) Status { return st }, Now: func() time.Time { return now }}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(b)
+	plain := body[strings.Index(body, `id="cluster-plain"`):strings.Index(body, `id="cluster-odd"`)]
+	if strings.Contains(plain, "Fargate vCPU") || strings.Contains(plain, `class="muted account"`) {
+		t.Errorf("cluster without readings or account shows them:\n%s", plain)
+	}
+	for _, want := range []string{`&lt;b&gt;x&lt;/b&gt;`, `Fargate vCPU: 1 of 4 &lt;i&gt;c&lt;/i&gt; (25%)`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "<b>x") || strings.Contains(body, "<i>c") {
+		t.Error("header strings reach the page unescaped")
 	}
 }
 

@@ -53,9 +53,12 @@ ul.incidents { margin:.5rem 0 0; padding-left:1.1rem; color:var(--warn); font-si
 {{- range .Clusters}}
 {{- $pct := percent .Tasks .Limit}}
 <section class="cluster" id="cluster-{{.Name}}">
-<h2>{{.Name}} {{with .Region}}<span class="muted">{{.}}</span>{{end}}</h2>
+<h2>{{.Name}} {{with .Account}}<span class="muted account">{{.}}</span> {{end}}{{with .Region}}<span class="muted">{{.}}</span>{{end}}</h2>
 <p class="tasks{{if ge $pct 95}} bad{{else if ge $pct 80}} warn{{end}}">{{.Tasks}} of {{.Limit}} tasks ({{$pct}}%)</p>
 <div class="meter{{if ge $pct 95}} bad{{else if ge $pct 80}} warn{{end}}"><span style="width: {{$pct}}%"></span></div>
+{{- range .Quotas}}
+<p class="tasks quota{{with .Level}} {{.}}{{end}}" data-class="{{.Class}}">Fargate vCPU: {{vcpu .Used}} of {{vcpu .Limit}} {{class .Class}} ({{share .Used .Limit}}%)</p>
+{{- end}}
 {{- with .Incidents}}
 <ul class="incidents">{{range .}}<li><strong>{{.Kind}}</strong> ({{.Severity}}) since {{when .Since $now}}: {{.Message}}</li>{{end}}</ul>
 {{- end}}

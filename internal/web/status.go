@@ -15,13 +15,26 @@ type Status struct {
 
 // Cluster is one monitored cluster and its jobs.
 type Cluster struct {
-	Name   string
-	Region string
-	Tasks  int // tasks counting against the limit now
-	Limit  int
+	Name    string
+	Region  string
+	Account string // as people read it, "prod (222222222222)"; "" when unknown
+	Tasks   int    // tasks counting against the limit now
+	Limit   int
+	// Quotas are the account's Fargate vCPU in use against its quotas in
+	// the cluster's region, per class; none when [quota] is off or nothing
+	// is known yet.
+	Quotas []Quota
 	// Incidents are the cluster's own open incidents (limits, errors).
 	Incidents []Incident
 	Jobs      []Job
+}
+
+// Quota is one Fargate capacity class's vCPU in use against its quota.
+type Quota struct {
+	Class string // "OnDemand" or "Spot"
+	Used  float64
+	Limit float64
+	Level string // "", "warn" or "bad": at [quota] warn_percent or critical_percent
 }
 
 // Job is one known job: scheduled, seen running, or both.

@@ -39,7 +39,12 @@ func sampleStatus() Status {
 
 func serve(t *testing.T, path string) (*http.Response, string) {
 	t.Helper()
-	srv := httptest.NewServer(Handler(Options{Source: func(time.Time) Status { return sampleStatus() }, Now: func() time.Time { return now }}))
+	return serveStatus(t, sampleStatus(), path)
+}
+
+func serveStatus(t *testing.T, st Status, path string) (*http.Response, string) {
+	t.Helper()
+	srv := httptest.NewServer(Handler(Options{Source: func(time.Time) Status { return st }, Now: func() time.Time { return now }}))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + path)
 	if err != nil {
@@ -153,18 +158,7 @@ func TestPageClusterHeaderEscapedAndOptional(t *testing.T) {
 		{Name: "plain", Region: "eu-west-1", Limit: 10},
 		{Name: "odd", Region: "eu-west-1", Account: "<b>x</b>", Limit: 10, Quotas: []Quota{{Class: "<i>c</i>", Used: 1, Limit: 4}}},
 	}}
-	srv := httptest.NewServer(Handler(Options{Source: func(time.Time) Status { return st }, Now: func() time.Time { return now }}))
-	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := string(b)
+	_, body := serveStatus(t, st, "/")
 	plain := body[strings.Index(body, `id="cluster-plain"`):strings.Index(body, `id="cluster-odd"`)]
 	if strings.Contains(plain, "Fargate vCPU") || strings.Contains(plain, `class="muted account"`) {
 		t.Errorf("cluster without readings or account shows them:\n%s", plain)

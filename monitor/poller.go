@@ -119,8 +119,11 @@ func (p *Poller) PollAndReport(ctx context.Context) error {
 		}
 		return nil
 	}
-	defer p.tracker.save(ctx)
 	fs, err := p.Poll(ctx, p.o.Now())
+	// Stored before the alerts leave: a replica that stops (or is
+	// replaced) right after an alert must leave the incident for the next
+	// leader, or the next one alerts it again as new.
+	p.tracker.save(ctx)
 	if p.o.AfterPoll != nil && ctx.Err() == nil {
 		p.o.AfterPoll(err)
 	}

@@ -52,9 +52,16 @@ type LaunchesOptions struct {
 	// History, if set, records each refused launch as a failed run that
 	// never started (the job's streak, the status page).
 	History RunRecorder
-	Metrics Metrics
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Claims de-duplicates launch failures between replicas, as Owner: the
+	// replica that claims the run alerts it (launches_claims.go); nil: per
+	// replica only. ClaimHold is how long a claim is held before another
+	// replica may take it (the holder died); default one minute.
+	Claims    EventClaims
+	Owner     string
+	ClaimHold time.Duration
+	Metrics   Metrics
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Launches turns refused launches from any source into one launch_failed
@@ -148,7 +155,24 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 		l.runs[key] = launchRun{at: a.At, cause: cause, text: a.Text, source: a.Source, pending: pending}
 		l.mu.Unlock()
 
-		err := l.o.Sink.DeliverFailure(ctx, l.finding(cl, job, a, cause, now))
+		claim, out, err := l.claim(ctx, key, a, now)
+		if claim == nil {
+			l.mu.Lock()
+			run := l.runs[key]
+			// Alerted elsewhere: this replica's later reports are copies
+			// and the missed-run check may name the cause. Held elsewhere:
+			// the next report tries again.
+			run.pending, run.failed = nil, out != OutcomeDuplicate
+			l.runs[key] = run
+			if out == OutcomeDuplicate {
+				l.seen[a.ID] = now
+			}
+			l.mu.Unlock()
+			close(pending)
+			return out, err
+		}
+
+		err = l.o.Sink.DeliverFailure(ctx, l.finding(cl, job, a, cause, now))
 		_, permanent := Permanent(err)
 		if permanent {
 			// No retry can deliver it (the dispatcher logged and counted
@@ -164,6 +188,7 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 		}
 		l.mu.Unlock()
 		close(pending)
+		claim(err == nil)
 		if err != nil {
 			return OutcomeRetry, fmt.Errorf("deliver launch failure of %s: %w", job.Name, err)
 		}

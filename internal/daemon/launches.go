@@ -34,6 +34,10 @@ func (d *Daemon) buildLaunches() {
 	d.launch.launches = monitor.NewLaunches(monitor.LaunchesOptions{
 		Clusters: d.eventClusters, Sink: d.dispatcher, History: d.history,
 		Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
+		// As the event consumer claims stopped runs: held as long as a
+		// delivery may keep its message hidden.
+		Claims: d.claims(), Owner: d.owner,
+		ClaimHold: 2 * max(d.cfg.Events.VisibilityTimeout.Duration, time.Second),
 	})
 }
 

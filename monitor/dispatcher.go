@@ -60,6 +60,11 @@ type DispatcherOptions struct {
 	Receipts ReceiptStore
 	// Leader says whether this replica sends the summary; nil: it does.
 	Leader Leadership
+	// Shares carries a standby's part of the summary window to the leader
+	// (dispatcher_shares.go), as Owner; nil: a standby's window is
+	// discarded.
+	Shares WindowShares
+	Owner  string
 }
 
 // HistoryReader reads a job's run history; *History satisfies it.
@@ -246,8 +251,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			cron.Recover(cronLogger{d.log}), cron.SkipIfStillRunning(cronLogger{d.log})))
 		if _, err := c.AddFunc(d.o.SummarySchedule, func() {
 			if !d.leading() {
-				// The leader sends it; a standby's window starts afresh.
-				d.discardSummary(d.o.Now())
+				// The leader sends it; a standby hands its part over.
+				d.shareWindow(ctx, d.o.Now())
 				return
 			}
 			if err := d.FlushSummary(ctx, d.o.Now()); err != nil && ctx.Err() == nil {
@@ -277,6 +282,9 @@ loop:
 			d.sendPending(ctx, &box)
 		case <-tick.C:
 			d.FlushStorms(ctx, d.o.Now(), false)
+			if !d.leading() {
+				d.shareWindow(ctx, d.o.Now())
+			}
 		case <-d.kick:
 			d.FlushStorms(ctx, d.o.Now(), false)
 		}
@@ -299,6 +307,7 @@ loop:
 	d.sendLast(drain, &box)
 	d.FlushStorms(drain, d.o.Now(), true)
 	if !d.leading() {
+		d.shareWindow(drain, d.o.Now())
 		return nil
 	}
 	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
@@ -380,8 +389,12 @@ func (d *Dispatcher) notifyReceipt(ctx context.Context, f Finding, update Receip
 // delivers the closed window's summary unless it is empty (and send_empty
 // is off). Open incidents are carried into the next window.
 func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
+	shares := d.takeShares(ctx)
 	d.mu.Lock()
 	old := d.win
+	for _, s := range shares {
+		old.merge(s)
+	}
 	for _, f := range d.openDups {
 		f.At = now
 		old.add(f)
@@ -413,13 +426,6 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	}
 	d.o.Metrics.Count("summaries.sent", 1, nil)
 	return nil
-}
-
-// discardSummary starts the next window without sending this one.
-func (d *Dispatcher) discardSummary(now time.Time) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.win = newWindow(now)
 }
 
 // cronLogger adapts slog to robfig/cron's logger.

@@ -46,6 +46,19 @@ type EventClaims interface {
 	Release(ctx context.Context, key, owner string) error
 }
 
+// WindowShares carries the standbys' parts of the summary window to the
+// leader, which alone sends the summary (dispatcher_shares.go).
+type WindowShares interface {
+	// AddWindowShare adds one share to those waiting for the leader.
+	AddWindowShare(ctx context.Context, s WindowShare) error
+	// TakeWindowShares returns the waiting shares and removes them.
+	TakeWindowShares(ctx context.Context) ([]WindowShare, error)
+}
+
+// windowSharesMax bounds the shares waiting (the oldest are dropped): with
+// no leader taking them for a long while, the item must stay bounded.
+const windowSharesMax = 64
+
 // LeaseStore keeps the leadership lease.
 type LeaseStore interface {
 	// AcquireLease takes or renews the lease for owner until now+d. It
@@ -64,6 +77,7 @@ type Store interface {
 	IncidentStore
 	ReceiptStore
 	EventClaims
+	WindowShares
 	LeaseStore
 }
 

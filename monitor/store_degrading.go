@@ -58,7 +58,7 @@ func NewDegradingStore(durable Store, o DegradingOptions) *DegradingStore {
 
 // answered is what the store's own answers are: not failures of the store.
 func answered(err error) bool {
-	return err == nil || errors.Is(err, ErrFenced) || errors.Is(err, ErrLeaseHeld)
+	return err == nil || errors.Is(err, ErrFenced) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, errSharesContended)
 }
 
 // call runs one durable call, bounded, and accounts for the store's health.
@@ -259,4 +259,22 @@ func (s *DegradingStore) AcquireLease(ctx context.Context, owner string, now tim
 // ReleaseLease implements LeaseStore.
 func (s *DegradingStore) ReleaseLease(ctx context.Context, l Lease) error {
 	return s.call(ctx, "lease", func(ctx context.Context) error { return s.durable.ReleaseLease(ctx, l) }, nil)
+}
+
+// AddWindowShare implements WindowShares. There is no memory to fall back
+// on (the leader could not read it): a failure is returned, and the
+// dispatcher keeps the share to try again.
+func (s *DegradingStore) AddWindowShare(ctx context.Context, sh WindowShare) error {
+	return s.call(ctx, windowSharesKey, func(ctx context.Context) error { return s.durable.AddWindowShare(ctx, sh) }, nil)
+}
+
+// TakeWindowShares implements WindowShares; a failure leaves the shares in
+// the store for the next summary.
+func (s *DegradingStore) TakeWindowShares(ctx context.Context) ([]WindowShare, error) {
+	var shares []WindowShare
+	err := s.call(ctx, windowSharesKey, func(ctx context.Context) (err error) {
+		shares, err = s.durable.TakeWindowShares(ctx)
+		return err
+	}, nil)
+	return shares, err
 }

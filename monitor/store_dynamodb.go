@@ -28,12 +28,14 @@ type DynamoDBAPI interface {
 //	receipt#<key>      channel, ts, ttl
 //	claim#<key>        owner, state (held|done), until, ttl
 //	lease              owner, version, expires
+//	window-shares      data (JSON of []WindowShare), version
 //
 // Times are Unix milliseconds, except ttl: Unix seconds, the attribute
 // DynamoDB's time to live deletes by (it may lag, so reads judge times
 // themselves). Every conditional write is one PutItem or DeleteItem with a
 // ConditionExpression: no transaction, no read-modify-write but the
-// lease's take-over, which is guarded by the version it read.
+// lease's take-over and the window shares, each guarded by the version it
+// read.
 type DynamoStore struct {
 	db    DynamoDBAPI
 	table string

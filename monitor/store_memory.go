@@ -15,6 +15,7 @@ type MemoryStore struct {
 	incidents map[string]memIncidents
 	receipts  map[string]memReceipt
 	claims    map[string]memClaim
+	shares    []WindowShare
 	lease     Lease
 }
 
@@ -156,4 +157,24 @@ func (m *MemoryStore) ReleaseLease(_ context.Context, l Lease) error {
 		m.lease.Owner, m.lease.Expires = "", time.Time{}
 	}
 	return nil
+}
+
+// AddWindowShare implements WindowShares.
+func (m *MemoryStore) AddWindowShare(_ context.Context, s WindowShare) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.shares = append(m.shares, s)
+	if n := len(m.shares) - windowSharesMax; n > 0 {
+		m.shares = slices.Delete(m.shares, 0, n)
+	}
+	return nil
+}
+
+// TakeWindowShares implements WindowShares.
+func (m *MemoryStore) TakeWindowShares(context.Context) ([]WindowShare, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.shares
+	m.shares = nil
+	return s, nil
 }

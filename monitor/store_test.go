@@ -3,6 +3,8 @@ package monitor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,5 +135,53 @@ func storeContract(t *testing.T, s Store) {
 	}
 	if l, err = s.AcquireLease(ctx, "a", t0.Add(53*time.Second), 30*time.Second); err != nil || l.Version != 3 {
 		t.Errorf("after release = %+v, %v; want version 3", l, err)
+	}
+
+	// Window shares: added by standbys, taken once by the leader.
+	if got, err := s.TakeWindowShares(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("no shares yet: %v, %v", got, err)
+	}
+	for _, owner := range []string{"b", "c"} {
+		sh := WindowShare{Owner: owner, From: t0, To: t0.Add(time.Minute), Clusters: map[string]ClusterShare{
+			"cron": {Jobs: map[string]JobShare{"etl": {Runs: 2, Failures: 1, Durations: []time.Duration{time.Second}}}}}}
+		if err := s.AddWindowShare(ctx, sh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shares, err := s.TakeWindowShares(ctx)
+	if err != nil || len(shares) != 2 || shares[1].Owner != "c" || shares[0].Clusters["cron"].Jobs["etl"].Failures != 1 ||
+		shares[0].Clusters["cron"].Jobs["etl"].Durations[0] != time.Second {
+		t.Fatalf("taken shares = %+v, %v", shares, err)
+	}
+	if got, err := s.TakeWindowShares(ctx); err != nil || len(got) != 0 {
+		t.Errorf("shares taken twice: %v, %v", got, err)
+	}
+	for i := range windowSharesMax + 3 {
+		if err := s.AddWindowShare(ctx, WindowShare{Owner: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.TakeWindowShares(ctx); len(got) != windowSharesMax || got[0].Owner != "3" {
+		t.Errorf("%d shares kept (first %+v), want the latest %d", len(got), got[0], windowSharesMax)
+	}
+}
+
+// Standbys adding window shares at once lose none: each write is
+// conditioned on the version it read, and one that met another's retries.
+func TestDynamoStoreConcurrentShares(t *testing.T) {
+	_, dyn := dynamoSim(t)
+	var wg sync.WaitGroup
+	for _, owner := range []string{"b", "c"} {
+		wg.Go(func() {
+			for range 2 {
+				if err := dyn.AddWindowShare(t.Context(), WindowShare{Owner: owner}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got, err := dyn.TakeWindowShares(t.Context()); err != nil || len(got) != 4 {
+		t.Errorf("taken %d shares (%v), want all 4", len(got), err)
 	}
 }

@@ -38,6 +38,8 @@ func (d *Daemon) buildDispatcher() {
 		Heartbeat:       func() { loop.Beat(); loop.Ready() },
 		Receipts:        d.store,
 		Leader:          d.leadership(),
+		Shares:          d.shares(),
+		Owner:           d.owner,
 	})
 }
 

@@ -81,6 +81,15 @@ func (d *Daemon) claims() monitor.EventClaims {
 	return d.store
 }
 
+// shares is the store as the dispatcher hands a standby's summary window
+// over through it: nil with one replica, which sends its own.
+func (d *Daemon) shares() monitor.WindowShares {
+	if d.leader == nil {
+		return nil
+	}
+	return d.store
+}
+
 // lateHandler hands the store's own monitor_error to the dispatcher, which
 // is built after the store.
 type lateHandler struct{ d *Daemon }

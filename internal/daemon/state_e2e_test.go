@@ -119,11 +119,11 @@ api_url = "{{SLACK}}"`, `webhook_url = "{{SLACK}}webhook"`, 1)
 	}
 }
 
-// (2) Two daemons over one cluster and one queue: only the leader polls
-// (one limit alert), every failure is alerted once although each event
-// arrives twice and both replicas consume, and the standby sends no
-// summary.
-func TestE2ETwoReplicasAlertOnce(t *testing.T) {
+// twoReplicas starts replica-a, leading, then replica-b, standing by,
+// over one cluster and one event queue (returned), with the summary on
+// schedule; the caller stops them.
+func twoReplicas(t *testing.T, schedule string) (*env, string, *replica, *replica) {
+	t.Helper()
 	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
 	e := stateEnv(t, clock)
 	e.sim.CreateQueue("events-dlq", nil)
@@ -136,13 +136,22 @@ func TestE2ETwoReplicasAlertOnce(t *testing.T) {
 	toml := stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", "storm_threshold = 100").Replace(events)
 	cfg := e.config(toml)
 	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
-	cfg.Summary.Schedule, cfg.Summary.SendEmpty = "@every 1s", true
+	cfg.Summary.Schedule, cfg.Summary.SendEmpty = schedule, true
 	a := e.launch(cfg, "replica-a")
-	defer a.stop(t)
+	t.Cleanup(func() { a.stop(t) })
 	eventually(t, "a leads", func() bool { return len(a.logs.logged(`"msg":"leading`)) == 1 })
 	b := e.launch(cfg, "replica-b")
-	defer b.stop(t)
+	t.Cleanup(func() { b.stop(t) })
 	eventually(t, "b stands by", func() bool { return len(b.logs.logged(`"msg":"standing by`)) == 1 })
+	return e, q, a, b
+}
+
+// (2) Two daemons over one cluster and one queue: only the leader polls
+// (one limit alert), every failure is alerted once although each event
+// arrives twice and both replicas consume, and the standby sends no
+// summary.
+func TestE2ETwoReplicasAlertOnce(t *testing.T) {
+	e, q, a, b := twoReplicas(t, "@every 1s")
 
 	run(t, e.sim, "cron", "etl", "events-rule/etl", 9) // 90%: warning
 	const n = 50
@@ -205,6 +214,43 @@ func TestE2ETwoReplicasAlertOnce(t *testing.T) {
 		if gap := at[i].Sub(at[i-1]); gap < 500*time.Millisecond {
 			t.Errorf("summaries %s apart: sent by both replicas", gap)
 		}
+	}
+}
+
+// Failures handled by both replicas are all in the leader's one summary:
+// the standby hands its part of the window over through the store (here
+// when it stops), the leader merges it into the summary it sends (here
+// its last, as it stops).
+func TestE2ETwoReplicasOneSummaryOfAllRuns(t *testing.T) {
+	e, q, a, b := twoReplicas(t, "@every 1h")
+	const n = 50
+	body := sample(t, "stopped-essential-exit1.json")
+	for i := 0; i < n; i++ {
+		e.sim.SendRaw(q, withTask(t, body, i))
+	}
+	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
+	eventually(t, "every failure alerted", func() bool { return posts(e, "failed") >= n })
+	handled := func(r *replica) int { return len(r.logs.logged(`"transition":"opened"`, `"kind":"failed_task"`)) }
+	if handled(a) == 0 || handled(b) == 0 {
+		t.Logf("a handled %d failures, b %d: the test proves less when one took them all", handled(a), handled(b))
+	}
+	b.stop(t)
+	if _, ok := e.sim.Items("monitor-state")["window-shares"]; !ok && handled(b) > 0 {
+		t.Fatal("the standby stopped without handing its window over")
+	}
+	a.stop(t)
+	ps, _, _ := e.slack.Snapshot()
+	var sums []string
+	for _, p := range ps {
+		if strings.Contains(p.Text, "summary") {
+			sums = append(sums, p.Text)
+		}
+	}
+	if len(sums) != 1 || !strings.Contains(sums[0], fmt.Sprintf("%d runs, %d failures", n, n)) {
+		t.Errorf("summaries = %q, want one counting all %d failures", sums, n)
+	}
+	if _, ok := e.sim.Items("monitor-state")["window-shares"]; ok {
+		t.Error("the shares were left in the table after the summary")
 	}
 }
 

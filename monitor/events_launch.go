@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -42,6 +43,10 @@ func (e *Events) handleLaunchRecord(ctx context.Context, m sqstypes.Message) (Ou
 	case out == OutcomeAbandoned || (out == OutcomeRetry && ctx.Err() != nil):
 		e.release(ctx, []sqstypes.Message{m})
 		return OutcomeAbandoned, true
+	case out == OutcomeRetry && errors.Is(err, errLaunchHeld):
+		e.log.Info("launch failure being alerted by another replica; record kept in case that fails", "message_id", msgID)
+		e.setVisibility(ctx, m, retryVisibility(m, e.o.Config.VisibilityTimeout.Duration))
+		return out, true
 	case out == OutcomeRetry:
 		vis := retryVisibility(m, e.o.Config.VisibilityTimeout.Duration)
 		e.log.Warn("launch failure not delivered; record kept for redelivery", "message_id", msgID, "err", err, "retry_in", vis)

@@ -157,6 +157,10 @@ func (q *SchedulerDLQ) Handle(ctx context.Context, m sqstypes.Message) Outcome {
 		q.changeVisibility(rctx, m, 0)
 		cancel()
 		return OutcomeAbandoned
+	case out == OutcomeRetry && errors.Is(err, errLaunchHeld):
+		q.log.Info("launch failure being alerted by another replica; dead letter kept in case that fails", "message_id", msgID)
+		q.changeVisibility(ctx, m, firstRetryVisibility)
+		return out
 	case out == OutcomeRetry:
 		q.log.Warn("launch failure not delivered; dead letter kept for redelivery", "message_id", msgID, "err", err)
 		q.changeVisibility(ctx, m, firstRetryVisibility)

@@ -157,18 +157,10 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 
 		claim, out, err := l.claim(ctx, key, a, now)
 		if claim == nil {
-			l.mu.Lock()
-			run := l.runs[key]
 			// Alerted elsewhere: this replica's later reports are copies
 			// and the missed-run check may name the cause. Held elsewhere:
 			// the next report tries again.
-			run.pending, run.failed = nil, out != OutcomeDuplicate
-			l.runs[key] = run
-			if out == OutcomeDuplicate {
-				l.seen[a.ID] = now
-			}
-			l.mu.Unlock()
-			close(pending)
+			l.settle(key, a.ID, now, pending, out != OutcomeDuplicate)
 			return out, err
 		}
 
@@ -179,15 +171,7 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 			// it): the run is done with, for this source and the others.
 			err = nil
 		}
-		l.mu.Lock()
-		run := l.runs[key]
-		run.pending, run.failed = nil, err != nil
-		l.runs[key] = run
-		if err == nil {
-			l.seen[a.ID] = now
-		}
-		l.mu.Unlock()
-		close(pending)
+		l.settle(key, a.ID, now, pending, err != nil)
 		claim(err == nil)
 		if err != nil {
 			return OutcomeRetry, fmt.Errorf("deliver launch failure of %s: %w", job.Name, err)
@@ -202,6 +186,20 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 		}
 		return OutcomeAlerted, nil
 	}
+}
+
+// settle ends the delivery pending for the run of key: failed, the next
+// report of the run tries again; otherwise the report id is remembered.
+func (l *Launches) settle(key, id string, now time.Time, pending chan struct{}, failed bool) {
+	l.mu.Lock()
+	run := l.runs[key]
+	run.pending, run.failed = nil, failed
+	l.runs[key] = run
+	if !failed {
+		l.seen[id] = now
+	}
+	l.mu.Unlock()
+	close(pending)
 }
 
 func (l *Launches) finding(cl EventCluster, job JobRef, a LaunchAttempt, cause Cause, now time.Time) Finding {

@@ -122,6 +122,9 @@ type History struct {
 
 	mu   sync.Mutex
 	jobs map[JobKey]*jobRuns
+	// unsaved are the runs recorded since TakeUnsaved, per cluster, for
+	// the store (RunArchive); restored runs are not among them.
+	unsaved map[string][]StoredRun
 }
 
 type jobRuns struct {
@@ -138,7 +141,7 @@ func NewHistory(now func() time.Time) *History {
 	if now == nil {
 		now = time.Now
 	}
-	return &History{now: now, jobs: map[JobKey]*jobRuns{}}
+	return &History{now: now, jobs: map[JobKey]*jobRuns{}, unsaved: map[string][]StoredRun{}}
 }
 
 // Record adds a finished run of a job and returns what the history knew
@@ -146,6 +149,37 @@ func NewHistory(now func() time.Time) *History {
 func (h *History) Record(cluster, job string, r Run) Recorded {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	rec := h.record(cluster, job, r)
+	if !rec.Duplicate {
+		h.unsaved[cluster] = append(h.unsaved[cluster], StoredRun{Job: job, Run: r})
+	}
+	return rec
+}
+
+// Restore records runs of cluster read back from the store, oldest first,
+// as Record does but not to be saved again; runs already known (by task)
+// are skipped.
+func (h *History) Restore(cluster string, runs []StoredRun) {
+	runs = slices.Clone(runs)
+	slices.SortStableFunc(runs, func(a, b StoredRun) int { return a.Run.StoppedAt.Compare(b.Run.StoppedAt) })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range runs {
+		h.record(cluster, r.Job, r.Run)
+	}
+}
+
+// TakeUnsaved returns the runs recorded since the last call, per cluster,
+// and forgets them.
+func (h *History) TakeUnsaved() map[string][]StoredRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	u := h.unsaved
+	h.unsaved = map[string][]StoredRun{}
+	return u
+}
+
+func (h *History) record(cluster, job string, r Run) Recorded {
 	k := JobKey{cluster, job}
 	j := h.jobs[k]
 	if j == nil {

@@ -78,6 +78,7 @@ type Store interface {
 	ReceiptStore
 	EventClaims
 	WindowShares
+	RunHistoryStore
 	LeaseStore
 }
 

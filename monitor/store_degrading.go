@@ -278,3 +278,20 @@ func (s *DegradingStore) TakeWindowShares(ctx context.Context) ([]WindowShare, e
 	}, nil)
 	return shares, err
 }
+
+// LoadRuns implements RunHistoryStore. There is no memory to fall back on:
+// a replica that cannot read the table starts with the backfill alone.
+func (s *DegradingStore) LoadRuns(ctx context.Context, cluster string) ([]StoredRun, error) {
+	var runs []StoredRun
+	err := s.call(ctx, "", func(ctx context.Context) (err error) {
+		runs, err = s.durable.LoadRuns(ctx, cluster)
+		return err
+	}, nil)
+	return runs, err
+}
+
+// AddRuns implements RunHistoryStore; a failure is the caller's to retry
+// (RunArchive keeps the runs).
+func (s *DegradingStore) AddRuns(ctx context.Context, cluster string, runs []StoredRun) error {
+	return s.call(ctx, runsKeyPrefix+cluster, func(ctx context.Context) error { return s.durable.AddRuns(ctx, cluster, runs) }, nil)
+}

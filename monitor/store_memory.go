@@ -16,6 +16,7 @@ type MemoryStore struct {
 	receipts  map[string]memReceipt
 	claims    map[string]memClaim
 	shares    []WindowShare
+	runs      map[string][]StoredRun
 	lease     Lease
 }
 
@@ -41,7 +42,8 @@ const memoryClaimsMax = 100_000
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{incidents: map[string]memIncidents{}, receipts: map[string]memReceipt{}, claims: map[string]memClaim{}}
+	return &MemoryStore{incidents: map[string]memIncidents{}, receipts: map[string]memReceipt{}, claims: map[string]memClaim{},
+		runs: map[string][]StoredRun{}}
 }
 
 // LoadIncidents implements IncidentStore.
@@ -177,4 +179,19 @@ func (m *MemoryStore) TakeWindowShares(context.Context) ([]WindowShare, error) {
 	s := m.shares
 	m.shares = nil
 	return s, nil
+}
+
+// LoadRuns implements RunHistoryStore.
+func (m *MemoryStore) LoadRuns(_ context.Context, cluster string) ([]StoredRun, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.runs[cluster]), nil
+}
+
+// AddRuns implements RunHistoryStore.
+func (m *MemoryStore) AddRuns(_ context.Context, cluster string, runs []StoredRun) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.runs[cluster] = mergeRuns(m.runs[cluster], runs)
+	return nil
 }

@@ -93,6 +93,7 @@ type Daemon struct {
 	store   monitor.Store   // [state]: memory, or DynamoDB degrading to memory
 	leader  *monitor.Leader // nil with the memory backend: always leading
 	owner   string          // this replica in the lease and run claims
+	archive *monitor.RunArchive
 }
 
 // New builds the daemon. It makes no AWS call but, when the clusters span
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if err := d.buildState(ctx); err != nil {
 		return nil, err
 	}
+	d.buildArchive()
 	if err := d.buildNotifier(); err != nil {
 		return nil, err
 	}
@@ -156,7 +158,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go func() { dispatched <- d.dispatcher.Run(dctx) }()
 
 	d.startLeading(ctx)
+	d.restoreHistory(ctx)
 	d.startup(ctx)
+	// The archive outlives the producers' shutdown, so the runs they
+	// record finishing in-flight work are saved too.
+	actx, stopArchive := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopArchive()
+	archived := make(chan error, 1)
+	go func() { archived <- d.archive.Run(actx) }()
 
 	// What Run reads of the configuration it reads now: a reload replaces
 	// d.cfg (those settings wait for a restart anyway).
@@ -178,6 +187,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return d.serveHealth(gctx, listen) })
 	err := g.Wait()
+	stopArchive()
+	<-archived
 	stopDispatcher()
 	if derr := <-dispatched; derr != nil {
 		err = errors.Join(err, derr)

@@ -367,3 +367,38 @@ renew_interval = "20ms"
 		t.Errorf("quota warning posted %d times by two replicas, want once", n)
 	}
 }
+
+// A restart keeps the run history: a run that stopped longer ago than the
+// backfill reaches (its hour) is still on the restarted daemon's page,
+// read back from the table, and counted once.
+func TestE2ERestartKeepsRunHistory(t *testing.T) {
+	clock := testkit.NewClock(time.Now())
+	e := stateEnv(t, clock)
+	cfg := e.config(stateConfig)
+	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	e.sim.SetTaskPlan("etl", awssim.TaskPlan{RunFor: 20 * time.Millisecond})
+	arns := run(t, e.sim, "cron", "etl", "events-rule/etl", 1)
+	stopped := time.Now().Add(50 * time.Millisecond)
+	e.sim.Step(stopped)
+	eventually(t, "the stop in the past", func() bool { return time.Now().After(stopped) })
+	first := e.launch(cfg, "replica-a")
+	eventually(t, "the run backfilled", func() bool {
+		j, ok := first.d.history.Job("cron", "etl")
+		return ok && len(j.Runs) == 1
+	})
+	first.stop(t)
+	if _, ok := e.sim.Items("monitor-state")["runs#cron"]; !ok {
+		t.Fatal("no run history stored at stop")
+	}
+
+	clock.Add(2 * time.Hour) // past the backfill's hour
+	second := e.launch(cfg, "replica-b")
+	defer second.stop(t)
+	eventually(t, "the stored run restored", func() bool {
+		return len(second.logs.logged("run history restored", `"runs":1`)) == 1
+	})
+	j, ok := second.d.history.Job("cron", "etl")
+	if !ok || len(j.Runs) != 1 || j.Runs[0].TaskARN != arns[0] {
+		t.Fatalf("restarted history = %+v, want the run of %s once", j, arns[0])
+	}
+}

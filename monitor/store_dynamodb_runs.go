@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -54,12 +52,8 @@ func (s *DynamoStore) AddRuns(ctx context.Context, cluster string, add []StoredR
 		if err != nil {
 			return fmt.Errorf("encode runs of cluster %s: %w", cluster, err)
 		}
-		cond, ns, vs := seenVersion(cur)
-		item := key(runsKeyPrefix + cluster)
-		item[attrData], item[attrVersion] = str(string(data)), num(getN(cur, attrVersion)+1)
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: ns, ExpressionAttributeValues: vs})
-		if conditionFailed(err) {
+		contended, err := s.putVersioned(ctx, runsKeyPrefix+cluster, data, cur)
+		if contended {
 			continue
 		}
 		if err != nil {

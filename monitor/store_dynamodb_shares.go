@@ -47,6 +47,21 @@ func seenVersion(cur map[string]ddbtypes.AttributeValue) (string, map[string]str
 	return "#version = :seen", names(attrVersion), map[string]ddbtypes.AttributeValue{":seen": num(getN(cur, attrVersion))}
 }
 
+// putVersioned writes data as item pk, conditioned on the version of cur
+// (the item as read, nil when absent); contended says another write came
+// first, to be read again.
+func (s *DynamoStore) putVersioned(ctx context.Context, pk string, data []byte, cur map[string]ddbtypes.AttributeValue) (contended bool, err error) {
+	cond, ns, vs := seenVersion(cur)
+	item := key(pk)
+	item[attrData], item[attrVersion] = str(string(data)), num(getN(cur, attrVersion)+1)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: ns, ExpressionAttributeValues: vs})
+	if conditionFailed(err) {
+		return true, nil
+	}
+	return false, err
+}
+
 // AddWindowShare implements WindowShares: read, append, write conditioned
 // on the version read.
 func (s *DynamoStore) AddWindowShare(ctx context.Context, sh WindowShare) error {
@@ -67,12 +82,8 @@ func (s *DynamoStore) AddWindowShare(ctx context.Context, sh WindowShare) error 
 		if err != nil {
 			return fmt.Errorf("encode window shares: %w", err)
 		}
-		cond, ns, vs := seenVersion(cur)
-		item := key(windowSharesKey)
-		item[attrData], item[attrVersion] = str(string(data)), num(getN(cur, attrVersion)+1)
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: item,
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: ns, ExpressionAttributeValues: vs})
-		if conditionFailed(err) {
+		contended, err := s.putVersioned(ctx, windowSharesKey, data, cur)
+		if contended {
 			continue
 		}
 		if err != nil {

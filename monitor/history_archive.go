@@ -68,7 +68,8 @@ func (a *RunArchive) Run(ctx context.Context) error {
 	}
 }
 
-// Save adds the runs recorded since the last Save to the store.
+// Save adds the runs recorded since the last Save to the store. It is
+// Run's: call it only where Run is not running (tests).
 func (a *RunArchive) Save(ctx context.Context) {
 	for c, runs := range a.o.History.TakeUnsaved() {
 		a.kept[c] = mergeRuns(a.kept[c], runs)

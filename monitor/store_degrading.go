@@ -58,7 +58,7 @@ func NewDegradingStore(durable Store, o DegradingOptions) *DegradingStore {
 
 // answered is what the store's own answers are: not failures of the store.
 func answered(err error) bool {
-	return err == nil || errors.Is(err, ErrFenced) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, errSharesContended)
+	return err == nil || errors.Is(err, ErrFenced) || errors.Is(err, ErrLeaseHeld) || errors.Is(err, errContended)
 }
 
 // call runs one durable call, bounded, and accounts for the store's health.

@@ -61,5 +61,5 @@ func (s *DynamoStore) AddRuns(ctx context.Context, cluster string, add []StoredR
 		}
 		return nil
 	}
-	return fmt.Errorf("add runs of cluster %s to DynamoDB table %s: %w", cluster, s.table, errSharesContended)
+	return fmt.Errorf("add runs of cluster %s to DynamoDB table %s: %w", cluster, s.table, errContended)
 }

@@ -25,7 +25,7 @@ const windowSharesBytes = 300_000
 // shareAttempts bounds the retries of a write that met another's.
 const shareAttempts = 5
 
-var errSharesContended = errors.New("window shares changed under every attempt")
+var errContended = errors.New("the item changed under every attempt")
 
 func (s *DynamoStore) loadShares(ctx context.Context) ([]WindowShare, map[string]ddbtypes.AttributeValue, error) {
 	item, err := s.get(ctx, windowSharesKey)
@@ -91,7 +91,7 @@ func (s *DynamoStore) AddWindowShare(ctx context.Context, sh WindowShare) error 
 		}
 		return nil
 	}
-	return fmt.Errorf("add window share to DynamoDB table %s: %w", s.table, errSharesContended)
+	return fmt.Errorf("add window share to DynamoDB table %s: %w", s.table, errContended)
 }
 
 // TakeWindowShares implements WindowShares: read, then delete conditioned
@@ -113,5 +113,5 @@ func (s *DynamoStore) TakeWindowShares(ctx context.Context) ([]WindowShare, erro
 		}
 		return shares, nil
 	}
-	return nil, fmt.Errorf("take window shares from DynamoDB table %s: %w", s.table, errSharesContended)
+	return nil, fmt.Errorf("take window shares from DynamoDB table %s: %w", s.table, errContended)
 }

@@ -108,7 +108,8 @@ func TestDynamoStoreRunsFitTheItem(t *testing.T) {
 	}
 }
 
-// Two replicas adding at once lose no run.
+// Two replicas adding at once lose no run: each write is conditioned on
+// the version it read, and one that met another's retries.
 func TestDynamoStoreConcurrentRuns(t *testing.T) {
 	_, s := dynamoSim(t)
 	ctx := context.Background()
@@ -116,7 +117,7 @@ func TestDynamoStoreConcurrentRuns(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range 2 {
 		wg.Go(func() {
-			for i := range 5 {
+			for i := range 2 {
 				if err := s.AddRuns(ctx, "cron", []StoredRun{storedRun(fmt.Sprintf("w%d", w), i, t0)}); err != nil {
 					t.Error(err)
 				}
@@ -124,7 +125,7 @@ func TestDynamoStoreConcurrentRuns(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got, _ := s.LoadRuns(ctx, "cron"); len(got) != 10 {
-		t.Errorf("stored %d runs, want all 10", len(got))
+	if got, _ := s.LoadRuns(ctx, "cron"); len(got) != 4 {
+		t.Errorf("stored %d runs, want all 4", len(got))
 	}
 }

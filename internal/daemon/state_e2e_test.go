@@ -280,7 +280,10 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	// release), and it stops.
 	e.sim.InjectFault(awssim.Fault{Op: "dynamodb:PutItem", Body: "replica-a", Code: "InternalServerError", Status: 500})
 	a.stop(t)
-	time.Sleep(100 * time.Millisecond) // several of b's tries: still within a's lease
+	// Several of b's tries (a store read each renew interval; a is gone):
+	// still within a's lease.
+	reads := e.sim.Calls("dynamodb:GetItem")
+	eventually(t, "b tries the lease", func() bool { return e.sim.Calls("dynamodb:GetItem") >= reads+5 })
 	if len(b.logs.logged(`"msg":"leading`)) != 0 {
 		t.Fatal("b took the lease before it expired")
 	}
@@ -297,7 +300,9 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	if posts(e, "Task limit warning") != 1 || updates[0].TS != ps[0].TS {
 		t.Errorf("want the one warning edited to resolved; posts %d, update of %s", len(ps), updates[0].TS)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Several more polls by b, the leader now: none resolves it again.
+	polls := e.sim.Calls("ecs:ListTasks")
+	eventually(t, "more polls", func() bool { return e.sim.Calls("ecs:ListTasks") >= polls+5 })
 	if _, updates, _ := e.slack.Snapshot(); len(updates) != 1 {
 		t.Errorf("resolved %d times", len(updates))
 	}

@@ -65,6 +65,12 @@ type DispatcherOptions struct {
 	// discarded.
 	Shares WindowShares
 	Owner  string
+	// Storms keeps the storms where every replica folds its failures into
+	// them (storm_shared.go); nil: each dispatcher keeps its own.
+	Storms StormStore
+	// Route gives a job's route, for the roll-ups of shared storms (a
+	// stored finding carries none). Required with Storms.
+	Route func(cluster, job string) Route
 }
 
 // HistoryReader reads a job's run history; *History satisfies it.
@@ -90,6 +96,10 @@ type Dispatcher struct {
 	// lastNotes are the notes of the previous summary window, by cluster:
 	// the same note again is not news.
 	lastNotes map[string][]string
+
+	// sharedMu serialises this replica's writes of the shared storms, so
+	// the store's version check meets only other replicas' writes.
+	sharedMu sync.Mutex
 }
 
 // NewDispatcher builds a Dispatcher; call Run to start delivering.
@@ -99,6 +109,7 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	require("NewDispatcher", "RollupInterval", o.RollupInterval > 0)
 	require("NewDispatcher", "DrainTimeout", o.DrainTimeout > 0)
 	require("NewDispatcher", "StormPolicy", o.StormPolicy != nil)
+	require("NewDispatcher", "Route", o.Storms == nil || o.Route != nil)
 	// Not settings of the file: internal bounds.
 	if o.DeliveryTimeout <= 0 {
 		o.DeliveryTimeout = 2 * time.Minute

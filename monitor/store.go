@@ -79,6 +79,7 @@ type Store interface {
 	EventClaims
 	WindowShares
 	RunHistoryStore
+	StormStore
 	LeaseStore
 }
 

@@ -295,3 +295,20 @@ func (s *DegradingStore) LoadRuns(ctx context.Context, cluster string) ([]Stored
 func (s *DegradingStore) AddRuns(ctx context.Context, cluster string, runs []StoredRun) error {
 	return s.call(ctx, runsKeyPrefix+cluster, func(ctx context.Context) error { return s.durable.AddRuns(ctx, cluster, runs) }, nil)
 }
+
+// LoadStorms implements StormStore. There is no memory to fall back on:
+// a failure is returned, and the dispatcher counts its own failures alone
+// meanwhile (storm_shared.go).
+func (s *DegradingStore) LoadStorms(ctx context.Context) (map[string]*StormRecord, error) {
+	var storms map[string]*StormRecord
+	err := s.call(ctx, stormsKey, func(ctx context.Context) (err error) {
+		storms, err = s.durable.LoadStorms(ctx)
+		return err
+	}, nil)
+	return storms, err
+}
+
+// UpdateStorms implements StormStore, as LoadStorms.
+func (s *DegradingStore) UpdateStorms(ctx context.Context, change func(map[string]*StormRecord) bool) error {
+	return s.call(ctx, stormsKey, func(ctx context.Context) error { return s.durable.UpdateStorms(ctx, change) }, nil)
+}

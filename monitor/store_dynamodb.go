@@ -29,6 +29,8 @@ type DynamoDBAPI interface {
 //	claim#<key>        owner, state (held|done), until, ttl
 //	lease              owner, version, expires
 //	window-shares      data (JSON of []WindowShare), version
+//	runs#<cluster>     data (JSON of []StoredRun), version
+//	storms             data (JSON of the StormRecords by key), version
 //
 // Times are Unix milliseconds, except ttl: Unix seconds, the attribute
 // DynamoDB's time to live deletes by (it may lag, so reads judge times

@@ -17,6 +17,7 @@ type MemoryStore struct {
 	claims    map[string]memClaim
 	shares    []WindowShare
 	runs      map[string][]StoredRun
+	storms    []byte // JSON, as the durable store keeps them (store_memory_storms.go)
 	lease     Lease
 }
 

@@ -55,6 +55,11 @@ func (d *Dispatcher) DeliverFailure(ctx context.Context, f Finding) error {
 	if f.Failure != nil && f.EventID != "" {
 		member = f.EventID
 	}
+	if d.o.Storms != nil {
+		if ok, err := d.deliverShared(ctx, f, member); ok {
+			return err
+		}
+	}
 	d.mu.Lock()
 	st := d.storms[key]
 	if st == nil {
@@ -145,7 +150,12 @@ func (st *storm) pruneRecent(cutoff time.Time) {
 
 // FlushStorms posts or updates every roll-up with news, and closes storms
 // whose window has passed without failures (or all of them when final).
+// Shared storms (storm_shared.go) are not closed when final: they outlive
+// this replica, and whoever runs next goes on with them.
 func (d *Dispatcher) FlushStorms(ctx context.Context, now time.Time, final bool) {
+	if d.o.Storms != nil {
+		d.flushShared(ctx, now)
+	}
 	type work struct {
 		key     string
 		f       Finding

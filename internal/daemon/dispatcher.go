@@ -40,6 +40,8 @@ func (d *Daemon) buildDispatcher() {
 		Leader:          d.leadership(),
 		Shares:          d.shares(),
 		Owner:           d.owner,
+		Storms:          d.storms(),
+		Route:           d.route,
 	})
 }
 

@@ -48,6 +48,18 @@ func (d *Daemon) stormPolicy(cluster, job string) (int, time.Duration) {
 	return r.StormThreshold, r.StormWindow
 }
 
+// route gives a job's route as its JobRef resolves it, for what the
+// dispatcher posts from the store (shared storm roll-ups).
+func (d *Daemon) route(cluster, job string) monitor.Route {
+	d.mu.RLock()
+	js := d.jobs[cluster]
+	d.mu.RUnlock()
+	if js == nil {
+		return monitor.Route{}
+	}
+	return js.Named(job).Route
+}
+
 // buildParts builds the reloadable parts of cfg into a staging daemon that
 // shares every lasting part with d. Each cluster that stays takes over its
 // incident trackers from d's parts, which must have stopped.

@@ -90,6 +90,16 @@ func (d *Daemon) shares() monitor.WindowShares {
 	return d.store
 }
 
+// storms is the store as the dispatcher keeps the storms in it, shared by
+// every replica and outliving a restart: nil with the memory backend,
+// whose dispatcher keeps its own.
+func (d *Daemon) storms() monitor.StormStore {
+	if d.leader == nil {
+		return nil
+	}
+	return d.store
+}
+
 // lateHandler hands the store's own monitor_error to the dispatcher, which
 // is built after the store.
 type lateHandler struct{ d *Daemon }

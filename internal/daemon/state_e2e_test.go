@@ -124,18 +124,24 @@ api_url = "{{SLACK}}"`, `webhook_url = "{{SLACK}}webhook"`, 1)
 // schedule; the caller stops them.
 func twoReplicas(t *testing.T, schedule string) (*env, string, *replica, *replica) {
 	t.Helper()
-	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
+	return twoReplicasWith(t, testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC)), schedule, 100)
+}
+
+// twoReplicasWith is twoReplicas on clock, with the given storm threshold.
+func twoReplicasWith(t *testing.T, clock *testkit.Clock, schedule string, stormThreshold int) (*env, string, *replica, *replica) {
+	t.Helper()
 	e := stateEnv(t, clock)
 	e.sim.CreateQueue("events-dlq", nil)
 	q := e.sim.CreateQueue("events", map[string]string{
 		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:ap-northeast-1:123456789012:events-dlq","maxReceiveCount":"50"}`,
 	})
-	// eventsConfig's [events] table, with storms out of the way: each
-	// failure is its own alert.
+	// eventsConfig's [events] table (with storms out of the way, at 100,
+	// each failure is its own alert).
 	events := eventsConfig[strings.Index(eventsConfig, "[events]"):strings.Index(eventsConfig, "[health]")]
-	toml := stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", "storm_threshold = 100").Replace(events)
+	toml := stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", fmt.Sprint("storm_threshold = ", stormThreshold)).Replace(events)
 	cfg := e.config(toml)
 	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	cfg.Events.RollupInterval.Duration = 100 * time.Millisecond
 	cfg.Summary.Schedule, cfg.Summary.SendEmpty = schedule, true
 	a := e.launch(cfg, "replica-a")
 	t.Cleanup(func() { a.stop(t) })

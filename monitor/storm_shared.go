@@ -85,6 +85,9 @@ func (d *Dispatcher) deliverShared(ctx context.Context, f Finding, member string
 	now := d.o.Now()
 	key := f.Key()
 	threshold, window := d.o.StormPolicy(f.Cluster, f.Job)
+	if threshold <= 0 {
+		return false, nil // no storms for this job: nothing to share
+	}
 	var alone, first bool
 	err = d.updateStorms(ctx, func(m map[string]*StormRecord) bool {
 		alone, first = false, false
@@ -148,7 +151,7 @@ func (rec *StormRecord) begin(member string, f Finding, now time.Time, threshold
 		}
 	}
 	rec.Recent = append(rec.Recent, StormHit{At: now, Member: member, Exit: exitCodeOf(f)})
-	if threshold <= 0 || len(rec.Recent) <= threshold {
+	if len(rec.Recent) <= threshold {
 		return true
 	}
 	// As storm.go: the roll-up counts the whole burst, the failures alerted

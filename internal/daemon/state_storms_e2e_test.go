@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +83,64 @@ func TestE2ETwoReplicasOneStorm(t *testing.T) {
 	}
 	if it, ok := e.sim.Items("monitor-state")["storms"]; ok && strings.Contains(it["data"], "failed_task") {
 		t.Errorf("the closed storm is still stored: %v", it["data"])
+	}
+}
+
+// One replica restarted mid-storm (a deploy): the restarted daemon goes on
+// counting into the roll-up the first one posted and edits that message,
+// rather than alerting the threshold's failures one by one again.
+func TestE2ERestartContinuesStorm(t *testing.T) {
+	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
+	e := stateEnv(t, clock)
+	q := e.sim.CreateQueue("events", nil)
+	events := eventsConfig[strings.Index(eventsConfig, "[events]"):strings.Index(eventsConfig, "[health]")]
+	cfg := e.config(stateConfig + strings.ReplaceAll(events, "{{QUEUE}}", q))
+	cfg.Events.RollupInterval.Duration = 100 * time.Millisecond
+	body := sample(t, "stopped-essential-exit1.json")
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			e.sim.SendRaw(q, withTask(t, body, i))
+		}
+		eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
+	}
+	counting := func(n int) func() bool {
+		return func() bool {
+			ps, us, _ := e.slack.Snapshot()
+			last := ""
+			for _, p := range ps {
+				last = p.Attachments
+			}
+			for _, u := range us {
+				last = u.Attachments
+			}
+			return strings.Contains(last, fmt.Sprintf("%d failures", n))
+		}
+	}
+	first := e.launch(cfg, "replica-a")
+	send(0, 10)
+	eventually(t, "the roll-up counts 10", counting(10))
+	first.stop(t)
+	posted := e.slack.Posts()
+
+	second := e.launch(cfg, "replica-a2")
+	defer second.stop(t)
+	send(10, 15)
+	eventually(t, "the restarted daemon's roll-up counts 15", counting(15))
+	if got := e.slack.Posts(); got != posted {
+		t.Errorf("%d new messages after the restart, want the roll-up edited only", got-posted)
+	}
+	clock.Add(2 * time.Minute)
+	eventually(t, "closed", func() bool { return e.slack.UpdatesContaining("final count") == 1 })
+	ps, us, _ := e.slack.Snapshot()
+	var rollup string
+	for _, p := range ps {
+		if strings.Contains(p.Attachments, "still counting") {
+			rollup = p.TS
+		}
+	}
+	for _, u := range us {
+		if u.TS != rollup {
+			t.Errorf("an update of %s, want only the roll-up %s edited", u.TS, rollup)
+		}
 	}
 }

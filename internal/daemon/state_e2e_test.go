@@ -263,7 +263,10 @@ func TestE2ETwoReplicasOneSummaryOfAllRuns(t *testing.T) {
 // (3) The leader dies without releasing its lease: the standby takes over
 // once the lease expires (within two lease periods of the last renewal),
 // inherits the open incident without alerting it again and resolves it
-// once, editing the original alert.
+// once, editing the original alert. In process, on the injected clock: it
+// proves the standby does not take the lease before it expires, however
+// often it tries. TestSIGKILLLeaderFailover (main_failover_test.go) is the
+// same story with two built binaries, a real SIGKILL and real time.
 func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
 	e := stateEnv(t, clock)

@@ -82,6 +82,7 @@ type Launches struct {
 
 type launchRun struct {
 	at     time.Time
+	lo, hi time.Time // its fire window (launch_window.go)
 	cause  Cause
 	text   string
 	source string
@@ -91,14 +92,9 @@ type launchRun struct {
 	failed  bool
 }
 
-const (
-	// launchSameRun is how close two reports of one job must be to be the
-	// same run: CloudTrail's eventTime, Scheduler's SCHEDULED_TIME and the
-	// metric's minute all name the fire time, within a minute.
-	launchSameRun = 2 * time.Minute
-	// Remembered reports are forgotten after this long.
-	launchMemory = 6 * time.Hour
-)
+// Remembered reports are forgotten after this long. Which reports are of
+// one run: launch_window.go.
+const launchMemory = 6 * time.Hour
 
 // NewLaunches builds the launch-failure component.
 func NewLaunches(o LaunchesOptions) *Launches {
@@ -127,6 +123,7 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 	}
 	cause := ClassifyLaunch(a.ErrorCode, a.Text)
 	key := cl.Name + "|" + job.Name
+	lo, hi := fireWindow(a)
 
 	for {
 		l.mu.Lock()
@@ -136,7 +133,8 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 			return OutcomeDuplicate, nil
 		}
 		r, known := l.runs[key]
-		if known && r.pending != nil && absDuration(a.At.Sub(r.at)) <= launchSameRun {
+		same := known && sameRun(r.lo, r.hi, lo, hi)
+		if same && r.pending != nil {
 			l.mu.Unlock()
 			select {
 			case <-r.pending:
@@ -145,17 +143,17 @@ func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error)
 				return OutcomeAbandoned, ctx.Err()
 			}
 		}
-		if known && !r.failed && absDuration(a.At.Sub(r.at)) <= launchSameRun {
+		if same && !r.failed {
 			l.seen[a.ID] = now
 			l.mu.Unlock()
 			l.metrics.Count("launches.duplicate", 1, []string{"source:" + a.Source})
 			return OutcomeDuplicate, nil
 		}
 		pending := make(chan struct{})
-		l.runs[key] = launchRun{at: a.At, cause: cause, text: a.Text, source: a.Source, pending: pending}
+		l.runs[key] = launchRun{at: a.At, lo: lo, hi: hi, cause: cause, text: a.Text, source: a.Source, pending: pending}
 		l.mu.Unlock()
 
-		claim, out, err := l.claim(ctx, key, a, now)
+		claim, out, err := l.claim(ctx, key, a, lo, hi, now)
 		if claim == nil {
 			// Alerted elsewhere: this replica's later reports are copies
 			// and the missed-run check may name the cause. Held elsewhere:
@@ -240,11 +238,4 @@ func (l *Launches) pruneLocked(now time.Time) {
 			delete(l.runs, k)
 		}
 	}
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }

@@ -67,3 +67,58 @@ func TestLaunchesClaimedAcrossReplicas(t *testing.T) {
 		t.Errorf("b delivered %+v, want the dead letter's report", sinkB.delivered)
 	}
 }
+
+// Reports of one run that straddle a minute (the dead letter names the
+// fire time, 05:00:58; CloudTrail the call, 05:01:03) alert once, whether
+// two replicas over one store get them or one replica gets both; the next
+// run of a job firing every minute alerts again; a rule's failed minute
+// (FailedInvocations) and CloudTrail's call late in that minute are one
+// run. Over both stores: the claims are the same keys in each.
+func TestLaunchClaimsAcrossMinuteBoundary(t *testing.T) {
+	_, dyn := dynamoSim(t)
+	for name, store := range map[string]EventClaims{"memory": NewMemoryStore(), "dynamodb": dyn, "one replica": nil} {
+		t.Run(name, func(t *testing.T) {
+			now := time.Date(2026, 3, 9, 5, 3, 0, 0, time.UTC)
+			sink := &launchSinkFunc{}
+			replica := func(owner string) *Launches {
+				return NewLaunches(LaunchesOptions{Clusters: []EventCluster{{Name: "cron", Region: "ap-northeast-1"}}, Sink: sink,
+					Claims: store, Owner: owner, Now: func() time.Time { return now }})
+			}
+			a, b := replica("a"), replica("b")
+			if store == nil {
+				b = a
+			}
+			report := func(source, id string, at time.Time, startedBy string) LaunchAttempt {
+				return LaunchAttempt{Source: source, ID: id, Cluster: "cron", Task: Task{StartedBy: startedBy}, At: at,
+					ErrorCode: "AccessDeniedException", Text: "not authorized to perform iam:PassRole"}
+			}
+			job := "chronos-schedule/every-minute"
+			fire := time.Date(2026, 3, 9, 5, 0, 58, 0, time.UTC)
+			steps := []struct {
+				to   *Launches
+				a    LaunchAttempt
+				want Outcome
+			}{
+				{a, report(LaunchSourceSchedulerDLQ, "scheduler_dlq:1", fire, job), OutcomeAlerted},
+				{b, report(LaunchSourceCloudTrail, "cloudtrail:1", fire.Add(5*time.Second), job), OutcomeDuplicate},
+				// The next run, a minute later: its reports the other way round.
+				{b, report(LaunchSourceSchedulerDLQ, "scheduler_dlq:2", fire.Add(time.Minute), job), OutcomeAlerted},
+				{a, report(LaunchSourceCloudTrail, "cloudtrail:2", fire.Add(time.Minute+5*time.Second), job), OutcomeDuplicate},
+				// The run after, CloudTrail first this time.
+				{a, report(LaunchSourceCloudTrail, "cloudtrail:3", fire.Add(2*time.Minute+2*time.Second), job), OutcomeAlerted},
+				{b, report(LaunchSourceSchedulerDLQ, "scheduler_dlq:3", fire.Add(2*time.Minute), job), OutcomeDuplicate},
+				// A rule firing late in its minute: the metric names the minute.
+				{a, report(LaunchSourceCloudTrail, "cloudtrail:4", time.Date(2026, 3, 9, 5, 0, 49, 0, time.UTC), "events-rule/nightly"), OutcomeAlerted},
+				{b, report(LaunchSourceRuleMetric, "failed_invocations:nightly@1", time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC), "events-rule/nightly"), OutcomeDuplicate},
+			}
+			for i, s := range steps {
+				if out, err := s.to.Handle(t.Context(), s.a); out != s.want || err != nil {
+					t.Errorf("step %d (%s at %s): %s, %v; want %s", i, s.a.Source, s.a.At.Format("15:04:05"), out, err, s.want)
+				}
+			}
+			if len(sink.delivered) != 4 {
+				t.Errorf("delivered %d alerts, want 4 (three runs of the job, one of the rule)", len(sink.delivered))
+			}
+		})
+	}
+}

@@ -82,7 +82,8 @@ func NewPoller(o PollerOptions) *Poller {
 	}
 	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
 	p := &Poller{o: o, tracker: &persistedTracker{
-		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
+		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration, o.Jobs),
+		jobs:    o.Jobs,
 		store:   o.Incidents, lead: o.Leader, scope: "poll#" + o.Cluster.Name + "@" + o.Cluster.Region, log: o.Logger,
 		sink: o.Sink,
 	}}

@@ -158,7 +158,8 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 		o:   o,
 		log: o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
 		tracker: &persistedTracker{
-			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
+			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration, o.Jobs),
+			jobs:    o.Jobs,
 			store:   o.Incidents, lead: o.Leader, scope: "schedules#" + o.Cluster.Name + "@" + o.Cluster.Region,
 			log:  o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
 			sink: o.Sink,

@@ -22,7 +22,11 @@ type Observation struct {
 	Message  string
 	Due      time.Time // missed_run, overrun: the start the observation refers to
 	Counts   map[string]int
-	Route    Route
+	// Route is where the job's alerts go, from the configuration in force:
+	// never stored (a secret, and stale once the configuration changes),
+	// it is resolved again for incidents restored or carried on
+	// (Tracker.reroute).
+	Route Route `json:"-"`
 }
 
 func (o Observation) key() string {
@@ -56,15 +60,29 @@ func NewTracker(renotify time.Duration) *Tracker {
 	return &Tracker{renotify: renotify, open: map[string]*incident{}}
 }
 
-// carryTracker is t with a new renotify interval (a reloaded
-// configuration may change it), or a new Tracker when t is nil. The
-// caller owns t: its old owner has stopped.
-func carryTracker(t *Tracker, renotify time.Duration) *Tracker {
+// carryTracker is t with a new renotify interval and its incidents' routes
+// from jobs (a reloaded configuration may change both), or a new Tracker
+// when t is nil. The caller owns t: its old owner has stopped.
+func carryTracker(t *Tracker, renotify time.Duration, jobs *Jobs) *Tracker {
 	if t == nil {
 		return NewTracker(renotify)
 	}
 	t.renotify = renotify
+	t.reroute(jobs)
 	return t
+}
+
+// reroute gives every open incident its job's route as jobs (the
+// configuration in force) has it, so that an incident restored from the
+// store or carried over a reload resolves where the job's alerts go now.
+// An incident of no job (a cluster's task limit) has the default route.
+func (t *Tracker) reroute(jobs *Jobs) {
+	for _, inc := range t.open {
+		inc.obs.Route = Route{}
+		if inc.obs.Job != "" && jobs != nil {
+			inc.obs.Route = jobs.Named(inc.obs.Job).Route
+		}
+	}
 }
 
 // Update takes every observation of the given kinds for one cluster from a

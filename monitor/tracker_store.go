@@ -57,7 +57,9 @@ func (t *Tracker) Restore(recs []IncidentRecord) {
 type persistedTracker struct {
 	*Tracker
 	store IncidentStore // nil: memory only
-	lead  Leadership    // nil: always leading, fence 0
+	// jobs routes the incidents restored (records keep no route).
+	jobs  *Jobs
+	lead  Leadership // nil: always leading, fence 0
 	scope string
 	log   *slog.Logger
 	// sink, when set, is told of each incident carried on (as an Updated
@@ -89,6 +91,7 @@ func (p *persistedTracker) leading(ctx context.Context, now time.Time) bool {
 		p.log.Warn("open incidents not loaded; starting from none", "err", err)
 	}
 	p.Restore(recs)
+	p.reroute(p.jobs)
 	p.fence, p.loaded = fence, true
 	p.saved, _ = json.Marshal(p.Snapshot())
 	if len(recs) > 0 {

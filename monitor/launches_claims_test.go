@@ -122,3 +122,25 @@ func TestLaunchClaimsAcrossMinuteBoundary(t *testing.T) {
 		})
 	}
 }
+
+// A report that took the first bucket of its window and meets the other
+// replica's claim on the next gives the first back: no bucket stays held
+// for a report that did not alert.
+func TestLaunchClaimHeldReleasesBucketsTaken(t *testing.T) {
+	store := NewMemoryStore()
+	now := time.Date(2026, 3, 9, 3, 0, 30, 0, time.UTC)
+	const key = "launch#cron|report-export|"
+	if res, _ := store.Claim(t.Context(), key+"2026-03-09T03:00:00Z", "a", now, time.Minute); res != ClaimTaken {
+		t.Fatalf("a's claim: %s", res)
+	}
+	b := NewLaunches(LaunchesOptions{Clusters: []EventCluster{{Name: "cron", Region: "ap-northeast-1"}}, Sink: &launchSinkFunc{},
+		Claims: store, Owner: "b", Now: func() time.Time { return now }})
+	ct := LaunchAttempt{Source: LaunchSourceCloudTrail, ID: "cloudtrail:1", Cluster: "cron",
+		Task: Task{StartedBy: "chronos-schedule/report-export"}, At: time.Date(2026, 3, 9, 3, 0, 1, 0, time.UTC)}
+	if out, err := b.Handle(t.Context(), ct); out != OutcomeRetry || !errors.Is(err, errLaunchHeld) {
+		t.Fatalf("b's report: %s, %v; want kept for redelivery", out, err)
+	}
+	if res, _ := store.Claim(t.Context(), key+"2026-03-09T02:59:40Z", "c", now, time.Minute); res != ClaimTaken {
+		t.Errorf("the bucket b took first is %s, want given back", res)
+	}
+}

@@ -83,7 +83,7 @@ func NewPoller(o PollerOptions) *Poller {
 	o.Logger = o.Logger.With("component", "poller", "cluster", o.Cluster.Name)
 	p := &Poller{o: o, tracker: &persistedTracker{
 		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
-		store:   o.Incidents, lead: o.Leader, scope: "poll#" + o.Cluster.Name + "@" + o.Cluster.Region, log: o.Logger,
+		store:   o.Incidents, lead: o.Leader, scope: pollScope(o.Cluster), log: o.Logger,
 		sink: o.Sink,
 	}}
 	return p

@@ -159,7 +159,7 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 		log: o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
 		tracker: &persistedTracker{
 			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration),
-			store:   o.Incidents, lead: o.Leader, scope: "schedules#" + o.Cluster.Name + "@" + o.Cluster.Region,
+			store:   o.Incidents, lead: o.Leader, scope: schedulesScope(o.Cluster),
 			log:  o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
 			sink: o.Sink,
 		},

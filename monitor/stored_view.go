@@ -45,7 +45,7 @@ type Standing interface {
 }
 
 // StoredViewOptions configure a StoredView. Store, History, Incidents,
-// Leader, Clusters, Interval and CallTimeout are required. After defaults
+// Leader, Clusters, Interval and Timeout are required. After defaults
 // to time.After; AfterRefresh, when set, is called after each refresh with
 // its error (the health loop).
 type StoredViewOptions struct {
@@ -54,9 +54,11 @@ type StoredViewOptions struct {
 	Incidents *Incidents
 	Leader    Standing
 	// Clusters are the clusters configured now (a reload changes them).
-	Clusters     func() []config.Cluster
-	Interval     time.Duration // the roll-up interval, at which RunArchive writes
-	CallTimeout  time.Duration // bounds each read
+	Clusters func() []config.Cluster
+	Interval time.Duration // the roll-up interval, at which RunArchive writes
+	// Timeout bounds one refresh, every read of it: a slow table leaves
+	// the page as it was, never holds the loop past its health interval.
+	Timeout      time.Duration
 	Logger       *slog.Logger
 	Now          func() time.Time
 	After        func(time.Duration) <-chan time.Time
@@ -76,7 +78,7 @@ func NewStoredView(o StoredViewOptions) *StoredView {
 	require("NewStoredView", "Leader", o.Leader != nil)
 	require("NewStoredView", "Clusters", o.Clusters != nil)
 	require("NewStoredView", "Interval", o.Interval > 0)
-	require("NewStoredView", "CallTimeout", o.CallTimeout > 0)
+	require("NewStoredView", "Timeout", o.Timeout > 0)
 	return &StoredView{o: o, log: o.Logger.With("component", "stored-view"), last: map[string][]Finding{}}
 }
 
@@ -102,10 +104,12 @@ func (v *StoredView) Run(ctx context.Context) error {
 // standing by, two for the open incidents. It is Run's: call it only where
 // Run is not running (tests).
 func (v *StoredView) Refresh(ctx context.Context) error {
+	rctx, cancel := context.WithTimeout(ctx, v.o.Timeout)
+	defer cancel()
 	clusters := v.o.Clusters()
 	var errs []error
 	for _, c := range clusters {
-		runs, err := readBounded(ctx, v.o.CallTimeout, func(ctx context.Context) ([]StoredRun, error) { return v.o.Store.LoadRuns(ctx, c.Name) })
+		runs, err := v.o.Store.LoadRuns(rctx, c.Name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("read the run history of %s: %w", c.Name, err))
 			continue
@@ -117,7 +121,7 @@ func (v *StoredView) Refresh(ctx context.Context) error {
 		v.o.Incidents.Lead()
 		clear(v.last) // a later standby reads afresh
 	case v.o.Leader.Standby():
-		errs = append(errs, v.follow(ctx, clusters)...)
+		errs = append(errs, v.follow(rctx, clusters)...)
 	}
 	// Neither: a leader whose renewal is late. It keeps what it shows
 	// until the store says who leads.
@@ -135,7 +139,7 @@ func (v *StoredView) follow(ctx context.Context, clusters []config.Cluster) []er
 	var all []Finding
 	for _, c := range clusters {
 		for _, scope := range []string{pollScope(c), schedulesScope(c)} {
-			recs, err := readBounded(ctx, v.o.CallTimeout, func(ctx context.Context) ([]IncidentRecord, error) { return v.o.Store.LoadIncidents(ctx, scope) })
+			recs, err := v.o.Store.LoadIncidents(ctx, scope)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("read the open incidents of %s: %w", scope, err))
 				if fs, ok := v.last[scope]; ok {
@@ -150,13 +154,6 @@ func (v *StoredView) follow(ctx context.Context, clusters []config.Cluster) []er
 	v.last = last
 	v.o.Incidents.Follow(all, v.o.Leader.Standby)
 	return errs
-}
-
-// readBounded runs one read within timeout.
-func readBounded[T any](ctx context.Context, timeout time.Duration, read func(context.Context) (T, error)) (T, error) {
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return read(rctx)
 }
 
 // report logs a refresh's failure once per change, and its recovery.

@@ -79,7 +79,7 @@ func newViewSetup(t *testing.T) *viewSetup {
 	s.view = NewStoredView(StoredViewOptions{
 		Store: s.store, History: s.history, Incidents: s.incidents, Leader: s.b,
 		Clusters: func() []config.Cluster { return []config.Cluster{viewCluster} },
-		Interval: 10 * time.Second, CallTimeout: time.Second, Now: s.clock.Now, After: s.clock.After,
+		Interval: 10 * time.Second, Timeout: time.Second, Now: s.clock.Now, After: s.clock.After,
 		Logger: slog.New(slog.NewJSONHandler(s.logs, nil)),
 	})
 	return s

@@ -202,21 +202,35 @@ func (h *History) record(cluster, job string, r Run) Recorded {
 	case r.Result == ResultFailure:
 		rec.Failures = 1
 	}
-	if r.Result == j.streakOf {
-		j.streak++
-	} else {
-		j.streakOf, j.streak = r.Result, 1
-	}
 	if r.Result == ResultSuccess && r.StoppedAt.After(j.lastSuccess) {
 		j.lastSuccess = r.StoppedAt
 	}
 	i := sort.Search(len(j.runs), func(i int) bool { return j.runs[i].StoppedAt.After(r.StoppedAt) })
 	j.runs = slices.Insert(j.runs, i, r)
+	j.countStreak(r.Result, len(j.runs)-1-i)
 	if r.TaskARN != "" {
 		j.recorded[r.TaskARN] = rec
 	}
 	j.trim(h.now())
 	return rec
+}
+
+// countStreak folds a run just inserted, with later runs after it, into
+// the streak of the latest runs' result. A run older than the latest (the
+// other replica's, read back from the store; a late event) extends the
+// streak only when it falls within it or at its start with the same
+// result, and cuts it short when it falls within it with another.
+func (j *jobRuns) countStreak(result Result, later int) {
+	switch {
+	case later == 0 && result == j.streakOf:
+		j.streak++
+	case later == 0:
+		j.streakOf, j.streak = result, 1
+	case result == j.streakOf && later <= j.streak:
+		j.streak++
+	case result != j.streakOf && later < j.streak:
+		j.streak = later
+	}
 }
 
 // trim drops runs beyond HistoryRuns and older than HistoryAge, and their

@@ -116,6 +116,45 @@ func TestHistoryStreaksAndDuplicates(t *testing.T) {
 	}
 }
 
+// Runs arriving out of order (the other replica's, read back from the
+// store) count in the streak where they stopped, not as the latest: a
+// failure older than the latest success starts no failure streak, and a
+// next failure is the first in a row.
+func TestHistoryStreakOfRunsArrivingLate(t *testing.T) {
+	h := NewHistory(testkit.NewClock(t0.Add(time.Hour)).Now)
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	streak := func() (int, Result) { jh, _ := h.Job("cron", "j"); return jh.Streak, jh.StreakResult }
+	h.Record("cron", "j", run("ok2", at(2), time.Minute, true))
+	h.Restore("cron", []StoredRun{{Job: "j", Run: run("bad1", at(1), time.Minute, false)}})
+	if n, r := streak(); n != 1 || r != ResultSuccess {
+		t.Errorf("after an older failure: streak %d %s, want 1 success", n, r)
+	}
+	if rec := h.Record("cron", "j", run("bad3", at(3), time.Minute, false)); rec.Failures != 1 {
+		t.Errorf("the failure after a success counts %d in a row, want 1", rec.Failures)
+	}
+	// bad3 bad5 are the streak; an older failure between them extends it,
+	// one just before them (at its start) too.
+	h.Record("cron", "j", run("bad5", at(5), time.Minute, false))
+	h.Restore("cron", []StoredRun{{Job: "j", Run: run("bad4", at(4), time.Minute, false)}})
+	h.Restore("cron", []StoredRun{{Job: "j", Run: run("bad2b", at(2).Add(time.Second), time.Minute, false)}})
+	if n, r := streak(); n != 4 || r != ResultFailure {
+		t.Errorf("streak %d %s, want 4 failures (bad2b bad3 bad4 bad5)", n, r)
+	}
+	// A success inside the streak cuts it to the failures after it; one
+	// before it changes nothing.
+	h.Restore("cron", []StoredRun{{Job: "j", Run: run("ok0", at(0), time.Minute, true)}})
+	if n, _ := streak(); n != 4 {
+		t.Errorf("an old success changed the streak to %d", n)
+	}
+	h.Restore("cron", []StoredRun{{Job: "j", Run: run("ok4b", at(4).Add(time.Second), time.Minute, true)}})
+	if n, r := streak(); n != 1 || r != ResultFailure {
+		t.Errorf("streak %d %s, want 1 failure (bad5 after ok4b)", n, r)
+	}
+	if rec := h.Record("cron", "j", run("bad6", at(6), time.Minute, false)); rec.Failures != 2 {
+		t.Errorf("bad6 counts %d failures in a row, want 2", rec.Failures)
+	}
+}
+
 func TestHistoryUsualDuration(t *testing.T) {
 	h := NewHistory(testkit.NewClock(t0.Add(48 * time.Hour)).Now)
 	// 25 successes of 10..34 minutes, and failures that do not count.

@@ -48,6 +48,7 @@ type Leader struct {
 	lease   Lease     // the lease as last taken or renewed
 	until   time.Time // leads until then, unless renewed
 	known   bool      // the store has answered at least once
+	held    bool      // another replica holds the lease, as last answered
 	leading bool      // as last logged
 	noted   bool      // the role was logged once
 }
@@ -90,11 +91,11 @@ func (l *Leader) Step(ctx context.Context) {
 	l.mu.Lock()
 	switch {
 	case err == nil:
-		l.known = true
+		l.known, l.held = true, false
 		l.lease = lease
 		l.until = now.Add(l.o.Duration - l.o.RenewInterval)
 	case errors.Is(err, ErrLeaseHeld):
-		l.known = true
+		l.known, l.held = true, true
 		l.until = time.Time{}
 	case !l.known || now.Before(l.until):
 		// The store cannot answer: keep the role (a replica that never
@@ -135,11 +136,22 @@ func (l *Leader) Leading() (int64, bool) {
 	return fence, ok
 }
 
+// Standby says whether another replica holds the lease, as the store last
+// answered (or a fenced write told). It is not merely "not leading": a
+// leader whose renewal is late leads no more but stands by only once the
+// store names another holder, and leading again then means a new lease
+// version, under which its trackers load the stored incidents afresh.
+func (l *Leader) Standby() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held
+}
+
 // Deposed implements Leadership.
 func (l *Leader) Deposed(fence int64) {
 	l.mu.Lock()
 	if fence == l.lease.Version {
-		l.until = time.Time{}
+		l.until, l.held = time.Time{}, true
 	}
 	l.mu.Unlock()
 	l.log.Warn("deposed: a newer leader wrote the state", "fence", fence)

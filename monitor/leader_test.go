@@ -49,19 +49,25 @@ func TestLeaderHandOverByLeaseExpiry(t *testing.T) {
 	if _, ok := a.Leading(); ok {
 		t.Error("a still leads 21s after its last renewal (30s lease, 10s renewals)")
 	}
+	if a.Standby() {
+		t.Error("a stands by although no other replica holds the lease")
+	}
 	b.Step(ctx)
 	if _, ok := b.Leading(); ok {
 		t.Fatal("b took a lease that had not expired")
 	}
+	if !b.Standby() {
+		t.Error("b, refused the lease a holds, does not stand by")
+	}
 	clock.Add(10 * time.Second) // 31s: expired
 	b.Step(ctx)
 	fb, ok := b.Leading()
-	if !ok || fb != 2 {
-		t.Fatalf("b after expiry: leading %v, fence %d; want fence 2", ok, fb)
+	if !ok || fb != 2 || b.Standby() {
+		t.Fatalf("b after expiry: leading %v, fence %d, standby %v; want fence 2", ok, fb, b.Standby())
 	}
 	a.Step(ctx)
-	if _, ok := a.Leading(); ok {
-		t.Error("a renewed a lease b holds")
+	if _, ok := a.Leading(); ok || !a.Standby() {
+		t.Errorf("a renewed a lease b holds (leading %v, standby %v)", ok, a.Standby())
 	}
 }
 
@@ -78,9 +84,12 @@ func TestLeaderDeposed(t *testing.T) {
 	if _, ok := l.Leading(); !ok {
 		t.Error("deposed by another fence's refusal")
 	}
+	if l.Standby() {
+		t.Error("stands by after another fence's refusal")
+	}
 	l.Deposed(fence)
-	if _, ok := l.Leading(); ok {
-		t.Error("still leading after its fence was refused")
+	if _, ok := l.Leading(); ok || !l.Standby() {
+		t.Errorf("after its fence was refused: leading %v, standby %v", ok, l.Standby())
 	}
 }
 
@@ -102,8 +111,8 @@ func TestLeaderKeepsRoleWhileStoreDown(t *testing.T) {
 	if _, ok := a.Leading(); !ok {
 		t.Error("the leader stopped leading while the store was down")
 	}
-	if _, ok := b.Leading(); ok {
-		t.Error("the standby started leading while the store was down")
+	if _, ok := b.Leading(); ok || !b.Standby() {
+		t.Error("the standby started leading, or stopped standing by, while the store was down")
 	}
 	fresh := newTestLeader(store, "c", clock)
 	fresh.Step(ctx)

@@ -84,7 +84,7 @@ func NewPoller(o PollerOptions) *Poller {
 	p := &Poller{o: o, tracker: &persistedTracker{
 		Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration, o.Jobs),
 		jobs:    o.Jobs,
-		store:   o.Incidents, lead: o.Leader, scope: "poll#" + o.Cluster.Name + "@" + o.Cluster.Region, log: o.Logger,
+		store:   o.Incidents, lead: o.Leader, scope: pollScope(o.Cluster), log: o.Logger,
 		sink: o.Sink,
 	}}
 	return p

@@ -160,7 +160,7 @@ func NewSchedules(o SchedulesOptions) *Schedules {
 		tracker: &persistedTracker{
 			Tracker: carryTracker(o.Tracker, o.Cluster.RenotifyInterval.Duration, o.Jobs),
 			jobs:    o.Jobs,
-			store:   o.Incidents, lead: o.Leader, scope: "schedules#" + o.Cluster.Name + "@" + o.Cluster.Region,
+			store:   o.Incidents, lead: o.Leader, scope: schedulesScope(o.Cluster),
 			log:  o.Logger.With("component", "schedules", "cluster", o.Cluster.Name),
 			sink: o.Sink,
 		},

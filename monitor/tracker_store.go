@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
 )
 
 // maxStoredTasks bounds the task ARNs kept per stored incident, so a
@@ -48,6 +50,25 @@ func (t *Tracker) Restore(recs []IncidentRecord) {
 		addTasks(inc.tasks, r.Tasks)
 		t.open[r.Obs.key()] = inc
 	}
+}
+
+// The scopes a cluster's open incidents are stored under: the poller's
+// (limits, duplicates, monitor errors) and the schedule checks' (missed
+// runs, overruns).
+func pollScope(c config.Cluster) string      { return "poll#" + c.Name + "@" + c.Region }
+func schedulesScope(c config.Cluster) string { return "schedules#" + c.Name + "@" + c.Region }
+
+// storedFindings are stored open incidents as the status page shows them
+// (Updated transitions at now, by key), for a replica that only follows
+// them: a standby.
+func storedFindings(recs []IncidentRecord, now time.Time) []Finding {
+	t := NewTracker(0)
+	t.Restore(recs)
+	out := make([]Finding, 0, len(t.open))
+	for _, k := range sortedKeys(t.open) {
+		out = append(out, t.open[k].finding(Updated, now))
+	}
+	return out
 }
 
 // persistedTracker is a Tracker whose open incidents live in an

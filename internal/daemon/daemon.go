@@ -94,6 +94,8 @@ type Daemon struct {
 	leader  *monitor.Leader // nil with the memory backend: always leading
 	owner   string          // this replica in the lease and run claims
 	archive *monitor.RunArchive
+	table   *monitor.DynamoStore // the table behind store; nil with memory
+	view    *monitor.StoredView  // nil with the memory backend
 }
 
 // New builds the daemon. It makes no AWS call but, when the clusters span
@@ -123,6 +125,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.buildArchive()
+	d.buildStoredView()
 	if err := d.buildNotifier(); err != nil {
 		return nil, err
 	}
@@ -173,6 +176,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	if d.leader != nil {
 		g.Go(func() error { return d.leader.Run(gctx) })
+	}
+	if d.view != nil {
+		g.Go(func() error { return d.view.Run(gctx) })
 	}
 	g.Go(func() error { return d.runParts(gctx) })
 	// The launch-failure sources and account checks are built once, at

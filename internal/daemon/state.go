@@ -39,7 +39,8 @@ func (d *Daemon) buildState(ctx context.Context) error {
 			so.MaxBackoff = 200 * time.Millisecond
 		})
 	})
-	d.store = monitor.NewDegradingStore(monitor.NewDynamoStore(client, s.Table), monitor.DegradingOptions{
+	d.table = monitor.NewDynamoStore(client, s.Table)
+	d.store = monitor.NewDegradingStore(d.table, monitor.DegradingOptions{
 		Name:        "DynamoDB table " + s.Table,
 		Region:      s.Region,
 		Findings:    lateHandler{d},

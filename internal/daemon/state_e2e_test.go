@@ -272,6 +272,7 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	e := stateEnv(t, clock)
 	cfg := e.config(stateConfig)
 	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
+	cfg.Events.RollupInterval.Duration = 50 * time.Millisecond // b's page follows the table at this pace
 	a := e.launch(cfg, "replica-a")
 	eventually(t, "a leads", func() bool { return len(a.logs.logged(`"msg":"leading`)) == 1 })
 	b := e.launch(cfg, "replica-b")
@@ -284,6 +285,11 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 		_, rcpt := it["receipt#task_limit|cron|"]
 		return inc && rcpt
 	})
+	limitOnPage := func(r *replica) bool {
+		open := r.d.incidents.Open("cron", "")
+		return len(open) == 1 && open[0].Kind == "task_limit"
+	}
+	eventually(t, "the standby's page shows the leader's incident", func() bool { return limitOnPage(b) })
 
 	// a dies: its store calls fail from now on (it can neither renew nor
 	// release), and it stops.
@@ -301,10 +307,14 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	eventually(t, "b carries the incident on", func() bool {
 		return len(b.logs.logged("carrying on open incidents", `"incidents":1`)) == 1
 	})
+	if !limitOnPage(b) {
+		t.Error("the incident left b's page as b took over")
+	}
 	if err := e.sim.StopTasks("cron", "done", arns[:6]...); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "resolved once", func() bool { return e.slack.UpdatesContaining("Resolved") == 1 })
+	eventually(t, "the resolved incident off b's page", func() bool { return len(b.d.incidents.Open("cron", "")) == 0 })
 	ps, updates, _ := e.slack.Snapshot()
 	if posts(e, "Task limit warning") != 1 || updates[0].TS != ps[0].TS {
 		t.Errorf("want the one warning edited to resolved; posts %d, update of %s", len(ps), updates[0].TS)

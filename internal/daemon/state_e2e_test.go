@@ -124,11 +124,12 @@ api_url = "{{SLACK}}"`, `webhook_url = "{{SLACK}}webhook"`, 1)
 // schedule; the caller stops them.
 func twoReplicas(t *testing.T, schedule string) (*env, string, *replica, *replica) {
 	t.Helper()
-	return twoReplicasWith(t, testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC)), schedule, 100)
+	return twoReplicasWith(t, testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC)), schedule, 100, 0)
 }
 
-// twoReplicasWith is twoReplicas on clock, with the given storm threshold.
-func twoReplicasWith(t *testing.T, clock *testkit.Clock, schedule string, stormThreshold int) (*env, string, *replica, *replica) {
+// twoReplicasWith is twoReplicas on clock, with the given storm threshold
+// and roll-up interval (0: the configuration's).
+func twoReplicasWith(t *testing.T, clock *testkit.Clock, schedule string, stormThreshold int, rollup time.Duration) (*env, string, *replica, *replica) {
 	t.Helper()
 	e := stateEnv(t, clock)
 	e.sim.CreateQueue("events-dlq", nil)
@@ -141,7 +142,9 @@ func twoReplicasWith(t *testing.T, clock *testkit.Clock, schedule string, stormT
 	toml := stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", fmt.Sprint("storm_threshold = ", stormThreshold)).Replace(events)
 	cfg := e.config(toml)
 	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
-	cfg.Events.RollupInterval.Duration = 100 * time.Millisecond
+	if rollup > 0 {
+		cfg.Events.RollupInterval.Duration = rollup
+	}
 	cfg.Summary.Schedule, cfg.Summary.SendEmpty = schedule, true
 	a := e.launch(cfg, "replica-a")
 	t.Cleanup(func() { a.stop(t) })

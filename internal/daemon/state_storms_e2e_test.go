@@ -16,7 +16,7 @@ import (
 // same message, and closes it once, after the window passes quietly.
 func TestE2ETwoReplicasOneStorm(t *testing.T) {
 	clock := testkit.NewClock(time.Date(2026, 3, 9, 5, 0, 0, 0, time.UTC))
-	e, q, a, b := twoReplicasWith(t, clock, "@every 1h", 5)
+	e, q, a, b := twoReplicasWith(t, clock, "@every 1h", 5, 100*time.Millisecond)
 	body := sample(t, "stopped-essential-exit1.json")
 	for i := range 50 {
 		e.sim.SendRaw(q, withTask(t, body, i))

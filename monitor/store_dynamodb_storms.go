@@ -3,6 +3,8 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"time"
 )
 
 // stormsKey is the item of the shared storms: data (JSON of the records by
@@ -24,9 +26,17 @@ func (s *DynamoStore) LoadStorms(ctx context.Context) (map[string]*StormRecord, 
 }
 
 // UpdateStorms implements StormStore: read, change, write conditioned on
-// the version read; again on contention.
+// the version read; again on contention, after a few milliseconds' jitter
+// so that two replicas folding a storm's failures do not stay in step.
 func (s *DynamoStore) UpdateStorms(ctx context.Context, change func(map[string]*StormRecord) bool) error {
-	for range stormStoreAttempts {
+	for attempt := range stormStoreAttempts {
+		if attempt > 0 {
+			select {
+			case <-time.After(time.Duration(rand.Int64N(int64(stormRetryJitter)))):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		cur, err := s.get(ctx, stormsKey)
 		if err != nil {
 			return err

@@ -71,8 +71,14 @@ type StormHit struct {
 const stormMembersMax = 500
 
 // stormStoreAttempts bounds the retries of a storm write that met
-// another's (contention is a storm's normal state with two replicas).
-const stormStoreAttempts = 10
+// another's: contention is a storm's normal state with two replicas (each
+// writes one fold at a time, so a write meets only the other's), and a
+// fold given up is an event redelivered later, so the bound is generous;
+// stormRetryJitter is the most a retry waits.
+const (
+	stormStoreAttempts = 50
+	stormRetryJitter   = 5 * time.Millisecond
+)
 
 // stormIdle is how long a record of failures that never became a storm is
 // kept after its last failure.

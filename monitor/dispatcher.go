@@ -253,7 +253,8 @@ func (d *Dispatcher) RecordLaunchFailure(cluster, job string, _ Cause) {
 
 // Run delivers queued alerts, flushes storm roll-ups and posts the summary
 // on its schedule until ctx is cancelled; then it drains what is queued,
-// closes open roll-ups and flushes the partial summary window, bounded by
+// closes open roll-ups and flushes the partial summary window (with
+// Shares, hands it to the next leader instead: handOver), bounded by
 // DrainTimeout.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var c *cron.Cron
@@ -319,6 +320,9 @@ loop:
 	d.FlushStorms(drain, d.o.Now(), true)
 	if !d.leading() {
 		d.shareWindow(drain, d.o.Now())
+		return nil
+	}
+	if d.handOver(drain, d.o.Now()) {
 		return nil
 	}
 	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
@@ -406,6 +410,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	for _, s := range shares {
 		old.merge(s)
 	}
+	old.from = carriedFrom(old.from, shares)
 	for _, f := range d.openDups {
 		f.At = now
 		old.add(f)

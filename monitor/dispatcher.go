@@ -60,9 +60,10 @@ type DispatcherOptions struct {
 	Receipts ReceiptStore
 	// Leader says whether this replica sends the summary; nil: it does.
 	Leader Leadership
-	// Shares carries a standby's part of the summary window to the leader
+	// Shares carries a standby's part of the summary window to the leader,
+	// and a stopping leader's whole window to the next one
 	// (dispatcher_shares.go), as Owner; nil: a standby's window is
-	// discarded.
+	// discarded and a stopping leader posts the partial summary.
 	Shares WindowShares
 	Owner  string
 	// Storms keeps the storms where every replica folds its failures into

@@ -60,9 +60,10 @@ type DispatcherOptions struct {
 	Receipts ReceiptStore
 	// Leader says whether this replica sends the summary; nil: it does.
 	Leader Leadership
-	// Shares carries a standby's part of the summary window to the leader
+	// Shares carries a standby's part of the summary window to the leader,
+	// and a stopping leader's whole window to the next one
 	// (dispatcher_shares.go), as Owner; nil: a standby's window is
-	// discarded.
+	// discarded and a stopping leader posts the partial summary.
 	Shares WindowShares
 	Owner  string
 	// Storms keeps the storms where every replica folds its failures into
@@ -253,7 +254,8 @@ func (d *Dispatcher) RecordLaunchFailure(cluster, job string, _ Cause) {
 
 // Run delivers queued alerts, flushes storm roll-ups and posts the summary
 // on its schedule until ctx is cancelled; then it drains what is queued,
-// closes open roll-ups and flushes the partial summary window, bounded by
+// closes open roll-ups and flushes the partial summary window (with
+// Shares, hands it to the next leader instead: handOver), bounded by
 // DrainTimeout.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	var c *cron.Cron
@@ -319,6 +321,9 @@ loop:
 	d.FlushStorms(drain, d.o.Now(), true)
 	if !d.leading() {
 		d.shareWindow(drain, d.o.Now())
+		return nil
+	}
+	if d.handOver(drain, d.o.Now()) {
 		return nil
 	}
 	if err := d.FlushSummary(drain, d.o.Now()); err != nil {
@@ -406,6 +411,7 @@ func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
 	for _, s := range shares {
 		old.merge(s)
 	}
+	old.from = carriedFrom(old.from, shares)
 	for _, f := range d.openDups {
 		f.At = now
 		old.add(f)

@@ -12,6 +12,16 @@ import (
 // fires or it stops; the leader takes the waiting shares when it sends
 // the summary. A share added after the leader took them reaches the next
 // summary.
+//
+// A leader that stops (a deploy, a task replacement) hands its whole
+// window over the same way, marked Handover, instead of posting a partial
+// summary: whoever leads next (the other replica, or this one restarted)
+// sends one summary for the window, starting at the stopped leader's last
+// summary. The next summary is not re-timed to the carried window: it
+// goes on the new leader's schedule, so with "@every 15m" the window that
+// spans a restart runs from the previous summary to 15m after the new
+// leader's start (one longer window, not an extra short one), and a
+// calendar spec ("*/15 * * * *") keeps its boundaries.
 
 // shareWindow hands a standby's window over to the leader and starts the
 // next one. Without Shares the window is discarded; a share the store
@@ -34,6 +44,52 @@ func (d *Dispatcher) shareWindow(ctx context.Context, now time.Time) {
 		return
 	}
 	d.o.Metrics.Count("summaries.shared", 1, nil)
+}
+
+// handOver hands a stopping leader's window to whoever leads next and
+// reports whether it did. Without Shares, or when the store refuses it,
+// the caller posts the partial summary instead, so nothing is lost. An
+// empty window is handed over too: its From keeps the next summary's
+// window continuous.
+func (d *Dispatcher) handOver(ctx context.Context, now time.Time) bool {
+	if d.o.Shares == nil {
+		return false
+	}
+	d.mu.Lock()
+	// As FlushSummary closes a window: the open incidents as they are now
+	// (adding them again is harmless, should the summary be sent after all).
+	for _, f := range d.openDups {
+		f.At = now
+		d.win.add(f)
+	}
+	for _, f := range d.openErrors {
+		d.win.add(f)
+	}
+	s, _ := d.win.share(d.o.Owner, now)
+	d.mu.Unlock()
+	s.Handover = true
+	if err := d.o.Shares.AddWindowShare(ctx, s); err != nil {
+		d.log.Warn("summary window not handed to the next leader; the partial summary is sent instead", "err", err)
+		return false
+	}
+	d.mu.Lock()
+	d.win = newWindow(now)
+	d.mu.Unlock()
+	d.o.Metrics.Count("summaries.handed_over", 1, nil)
+	d.log.Info("summary window handed to the next leader", "from", s.From, "to", now)
+	return true
+}
+
+// carriedFrom is where a summary's window starts: from, or earlier, the
+// From of a stopped leader's window handed over. Standbys' shares do not
+// move it (theirs may straddle the previous summary).
+func carriedFrom(from time.Time, shares []WindowShare) time.Time {
+	for _, s := range shares {
+		if s.Handover && s.From.Before(from) {
+			from = s.From
+		}
+	}
+	return from
 }
 
 // takeShares returns the shares the standbys handed over; when the store

@@ -14,6 +14,9 @@ type WindowShare struct {
 	From     time.Time               `json:"from"`
 	To       time.Time               `json:"to"`
 	Clusters map[string]ClusterShare `json:"clusters"`
+	// Handover marks the whole window of a leader that stopped (From is
+	// its last summary): the next leader's summary starts there.
+	Handover bool `json:"handover,omitempty"`
 }
 
 // ClusterShare is a cluster's part of a WindowShare.

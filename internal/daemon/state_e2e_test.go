@@ -119,6 +119,14 @@ api_url = "{{SLACK}}"`, `webhook_url = "{{SLACK}}webhook"`, 1)
 	}
 }
 
+// stateEventsConfig is stateConfig with eventsConfig's [events] table
+// reading queue q, with the given storm threshold (at 100 storms are out
+// of the way: each failure is its own alert).
+func stateEventsConfig(q string, stormThreshold int) string {
+	events := eventsConfig[strings.Index(eventsConfig, "[events]"):strings.Index(eventsConfig, "[health]")]
+	return stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", fmt.Sprint("storm_threshold = ", stormThreshold)).Replace(events)
+}
+
 // twoReplicas starts replica-a, leading, then replica-b, standing by,
 // over one cluster and one event queue (returned), with the summary on
 // schedule; the caller stops them.
@@ -136,11 +144,7 @@ func twoReplicasWith(t *testing.T, clock *testkit.Clock, schedule string, stormT
 	q := e.sim.CreateQueue("events", map[string]string{
 		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:ap-northeast-1:123456789012:events-dlq","maxReceiveCount":"50"}`,
 	})
-	// eventsConfig's [events] table (with storms out of the way, at 100,
-	// each failure is its own alert).
-	events := eventsConfig[strings.Index(eventsConfig, "[events]"):strings.Index(eventsConfig, "[health]")]
-	toml := stateConfig + strings.NewReplacer("{{QUEUE}}", q, "storm_threshold = 5", fmt.Sprint("storm_threshold = ", stormThreshold)).Replace(events)
-	cfg := e.config(toml)
+	cfg := e.config(stateEventsConfig(q, stormThreshold))
 	cfg.Clusters[0].PollInterval.Duration = 20 * time.Millisecond
 	if rollup > 0 {
 		cfg.Events.RollupInterval.Duration = rollup
@@ -223,43 +227,6 @@ func TestE2ETwoReplicasAlertOnce(t *testing.T) {
 		if gap := at[i].Sub(at[i-1]); gap < 500*time.Millisecond {
 			t.Errorf("summaries %s apart: sent by both replicas", gap)
 		}
-	}
-}
-
-// Failures handled by both replicas are all in the leader's one summary:
-// the standby hands its part of the window over through the store (here
-// when it stops), the leader merges it into the summary it sends (here
-// its last, as it stops).
-func TestE2ETwoReplicasOneSummaryOfAllRuns(t *testing.T) {
-	e, q, a, b := twoReplicas(t, "@every 1h")
-	const n = 50
-	body := sample(t, "stopped-essential-exit1.json")
-	for i := 0; i < n; i++ {
-		e.sim.SendRaw(q, withTask(t, body, i))
-	}
-	eventually(t, "queue drained", func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 })
-	eventually(t, "every failure alerted", func() bool { return posts(e, "failed") >= n })
-	handled := func(r *replica) int { return len(r.logs.logged(`"transition":"opened"`, `"kind":"failed_task"`)) }
-	if handled(a) == 0 || handled(b) == 0 {
-		t.Logf("a handled %d failures, b %d: the test proves less when one took them all", handled(a), handled(b))
-	}
-	b.stop(t)
-	if _, ok := e.sim.Items("monitor-state")["window-shares"]; !ok && handled(b) > 0 {
-		t.Fatal("the standby stopped without handing its window over")
-	}
-	a.stop(t)
-	ps, _, _ := e.slack.Snapshot()
-	var sums []string
-	for _, p := range ps {
-		if strings.Contains(p.Text, "summary") {
-			sums = append(sums, p.Text)
-		}
-	}
-	if len(sums) != 1 || !strings.Contains(sums[0], fmt.Sprintf("%d runs, %d failures", n, n)) {
-		t.Errorf("summaries = %q, want one counting all %d failures", sums, n)
-	}
-	if _, ok := e.sim.Items("monitor-state")["window-shares"]; ok {
-		t.Error("the shares were left in the table after the summary")
 	}
 }
 

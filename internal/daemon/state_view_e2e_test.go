@@ -114,8 +114,17 @@ func TestE2EStandbyPageFollowsTheLeader(t *testing.T) {
 	if l := b.logs.logged(`"transition":"opened"`); len(l) != 0 {
 		t.Errorf("the standby opened incidents: %v", l)
 	}
+	// a stops too, handing its window over (no partial summary); the
+	// next leader's summary counts the one limit incident, a's.
 	a.stop(t)
+	if s := summaries(e); len(s) != 0 {
+		t.Errorf("the stopping leader posted %q, want its window handed over", s)
+	}
+	c := e.launch(replicaConfig(qa, e.slack.URL+"/"), "replica-c")
+	t.Cleanup(func() { c.stop(t) })
+	eventually(t, "c leads", func() bool { return len(c.logs.logged(`"msg":"leading`)) == 1 })
+	summarize(t, c, clock.Now())
 	if n := e.slack.PostsContaining("1 limit incident"); n != 1 {
-		t.Errorf("%d summaries count one limit incident, want the leader's final one", n)
+		t.Errorf("%d summaries count one limit incident, want the next leader's one, with the leader's window", n)
 	}
 }

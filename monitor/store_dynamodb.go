@@ -36,8 +36,8 @@ type DynamoDBAPI interface {
 // DynamoDB's time to live deletes by (it may lag, so reads judge times
 // themselves). Every conditional write is one PutItem or DeleteItem with a
 // ConditionExpression: no transaction, no read-modify-write but the
-// lease's take-over and the window shares, each guarded by the version it
-// read.
+// lease's take-over and the versioned items (window shares, runs, storms),
+// each guarded by the version it read.
 type DynamoStore struct {
 	db    DynamoDBAPI
 	table string

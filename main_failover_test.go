@@ -48,6 +48,8 @@ api_url = %q
 schedule = "@every 1h"
 [health]
 listen = ""
+[events]
+rollup_interval = "1s"
 [state]
 backend = "dynamodb"
 table = "monitor-state"
@@ -121,6 +123,13 @@ renotify_interval = "1h"
 	if n := slack.PostsContaining("Task limit warning"); n != 1 {
 		t.Fatalf("warning posted %d times by two replicas, want once", n)
 	}
+	// The leader's summary window (the limit incident) is checkpointed
+	// in the table at its roll-up ticks: the next leader's summary has it.
+	checkpointed := func() bool {
+		data := sim.Items("monitor-state")["window-shares"]["data"]
+		return data != "" && strings.Contains(dynamoString(t, data), `"limit_incidents":1`) && strings.Contains(dynamoString(t, data), `"handover":true`)
+	}
+	testkit.EventuallyWithin(t, 20*time.Second, "the leader's window checkpointed", checkpointed)
 
 	killed := time.Now()
 	if err := leader.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -161,6 +170,9 @@ renotify_interval = "1h"
 	testkit.EventuallyWithin(t, 20*time.Second, "the incident carried on", func() bool {
 		return len(logLines(standby.stderr.String(), "carrying on open incidents", `"incidents":1`)) == 1
 	})
+	if !checkpointed() {
+		t.Error("the dead leader's window is no longer in the table for the next summary")
+	}
 	// Polls by the new leader with the incident still open: no new alert.
 	polls := sim.Calls("ecs:ListTasks")
 	testkit.EventuallyWithin(t, 20*time.Second, "the new leader's polls", func() bool { return sim.Calls("ecs:ListTasks") >= polls+2 })

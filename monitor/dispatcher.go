@@ -101,6 +101,10 @@ type Dispatcher struct {
 	// sharedMu serialises this replica's writes of the shared storms, so
 	// the store's version check meets only other replicas' writes.
 	sharedMu sync.Mutex
+	// summaryMu is held while a summary is taken and sent, so a leader's
+	// checkpoint (dispatcher_shares.go) never hands over what that summary
+	// is about to send.
+	summaryMu sync.Mutex
 }
 
 // NewDispatcher builds a Dispatcher; call Run to start delivering.
@@ -295,9 +299,7 @@ loop:
 			d.sendPending(ctx, &box)
 		case <-tick.C:
 			d.FlushStorms(ctx, d.o.Now(), false)
-			if !d.leading() {
-				d.shareWindow(ctx, d.o.Now())
-			}
+			d.checkpointWindow(ctx, d.o.Now())
 		case <-d.kick:
 			d.FlushStorms(ctx, d.o.Now(), false)
 		}
@@ -405,6 +407,8 @@ func (d *Dispatcher) notifyReceipt(ctx context.Context, f Finding, update Receip
 // delivers the closed window's summary unless it is empty (and send_empty
 // is off). Open incidents are carried into the next window.
 func (d *Dispatcher) FlushSummary(ctx context.Context, now time.Time) error {
+	d.summaryMu.Lock()
+	defer d.summaryMu.Unlock()
 	shares := d.takeShares(ctx)
 	d.mu.Lock()
 	old := d.win

@@ -142,3 +142,64 @@ func TestDispatcherStoppingLeaderHandsEmptyWindowOver(t *testing.T) {
 		t.Errorf("b's summaries = %+v, want one from a's start %s", sums, t0)
 	}
 }
+
+// A leader that dies (no stop, nothing handed over at the end) has handed
+// its window over at every roll-up tick, one coalesced share: its
+// successor's summary counts what it gathered up to its last tick, from
+// its window's start. What it gathered after that tick is lost with it.
+func TestDispatcherLeaderCheckpointsWindowForItsSuccessor(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	clk := testkit.NewClock(t0)
+	store := NewMemoryStore()
+	na, nb := &captureNotifier{}, &captureNotifier{}
+	a := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: na, Now: clk.Now,
+		Leader: leadership(true), Shares: store, Owner: "a"}))
+	a.ObserveCount("cron", "ap-northeast-1", 41, 50, t0)
+	a.RecordRun("cron", "etl", RunFailed, time.Minute, t0)
+	a.Handle(Finding{Kind: KindTaskLimit, Severity: SeverityWarning, Transition: Opened, Cluster: "cron", Value: 41, Limit: 50, At: t0})
+	clk.Add(time.Minute)
+	a.checkpointWindow(t.Context(), clk.Now())
+	a.RecordRun("cron", "etl", RunSucceeded, 2*time.Minute, clk.Now())
+	clk.Add(time.Minute)
+	a.checkpointWindow(t.Context(), clk.Now())
+	clk.Add(time.Minute)
+	a.checkpointWindow(t.Context(), clk.Now())                    // nothing new: no write
+	a.RecordRun("cron", "etl", RunFailed, time.Minute, clk.Now()) // after the last tick: lost
+	shares := storedShares(t, store)
+	if len(shares) != 1 || !shares[0].Handover || !shares[0].From.Equal(t0) {
+		t.Fatalf("stored shares = %+v, want a's window in one share from %s", shares, t0)
+	}
+
+	// a is gone; b leads.
+	b := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: nb, Now: clk.Now, Leader: leadership(true), Shares: store, Owner: "b"}))
+	end := t0.Add(15 * time.Minute)
+	if err := b.FlushSummary(t.Context(), end); err != nil {
+		t.Fatal(err)
+	}
+	_, _, sums := nb.snapshot()
+	if len(sums) != 1 || len(sums[0].Clusters) != 1 || len(sums[0].Clusters[0].Jobs) != 1 {
+		t.Fatalf("b's summaries = %+v, want one of one cluster and job", sums)
+	}
+	s, c, etl := sums[0], sums[0].Clusters[0], sums[0].Clusters[0].Jobs[0]
+	if !s.From.Equal(t0) || c.LimitIncidents != 1 || c.PeakTasks != 41 || etl.Runs != 2 || etl.Failures != 1 || etl.Successes != 1 {
+		t.Errorf("summary from %s: cluster %+v, etl %+v; want from %s a's limit incident, peak 41 and its 2 runs before its last tick", s.From, c, etl, t0)
+	}
+	if _, _, sums := na.snapshot(); len(sums) != 0 {
+		t.Errorf("a posted %d summaries", len(sums))
+	}
+}
+
+// A standby's tick is its share, as before; without a store a leader
+// keeps its window.
+func TestDispatcherCheckpointOnlyWithAStore(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	a := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Now: func() time.Time { return t0 }, Leader: leadership(true), Owner: "a"}))
+	a.RecordRun("cron", "etl", RunFailed, time.Minute, t0)
+	a.checkpointWindow(t.Context(), t0)
+	a.mu.Lock()
+	runs := a.win.clusters["cron"].jobs["etl"].runs
+	a.mu.Unlock()
+	if runs != 1 {
+		t.Errorf("the window holds %d runs after a tick without a store, want 1", runs)
+	}
+}

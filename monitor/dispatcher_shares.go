@@ -46,6 +46,43 @@ func (d *Dispatcher) shareWindow(ctx context.Context, now time.Time) {
 	d.o.Metrics.Count("summaries.shared", 1, nil)
 }
 
+// checkpointWindow is the roll-up tick's part in the window: a standby
+// hands its part over (shareWindow); with Shares, a leader hands what its
+// window gathered since the last tick over as if it were stopping, keeping
+// the window's start, so a leader that dies (SIGKILL, a lost host) loses at
+// most one interval of it: whoever sends the summary next takes it with
+// the shares. The store coalesces a replica's shares (addShare), so a
+// window stays one share. A tick during the summary's own sending skips:
+// what it would hand over goes in that summary.
+func (d *Dispatcher) checkpointWindow(ctx context.Context, now time.Time) {
+	if !d.leading() {
+		d.shareWindow(ctx, now)
+		return
+	}
+	if d.o.Shares == nil || !d.summaryMu.TryLock() {
+		return
+	}
+	defer d.summaryMu.Unlock()
+	d.mu.Lock()
+	s, ok := d.win.share(d.o.Owner, now)
+	if ok {
+		d.win = newWindow(d.win.from)
+	}
+	d.mu.Unlock()
+	if !ok {
+		return
+	}
+	s.Handover = true
+	if err := d.o.Shares.AddWindowShare(ctx, s); err != nil {
+		d.log.Warn("summary window not checkpointed; kept in memory", "err", err)
+		d.mu.Lock()
+		d.win.merge(s)
+		d.mu.Unlock()
+		return
+	}
+	d.o.Metrics.Count("summaries.checkpointed", 1, nil)
+}
+
 // handOver hands a stopping leader's window to whoever leads next and
 // reports whether it did. Without Shares, or when the store refuses it,
 // the caller posts the partial summary instead, so nothing is lost. An

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -62,18 +61,15 @@ func (s *DynamoStore) putVersioned(ctx context.Context, pk string, data []byte, 
 	return false, err
 }
 
-// AddWindowShare implements WindowShares: read, append, write conditioned
-// on the version read.
+// AddWindowShare implements WindowShares: read, add (addShare), write
+// conditioned on the version read.
 func (s *DynamoStore) AddWindowShare(ctx context.Context, sh WindowShare) error {
 	for range shareAttempts {
 		shares, cur, err := s.loadShares(ctx)
 		if err != nil {
 			return err
 		}
-		shares = append(shares, sh)
-		if n := len(shares) - windowSharesMax; n > 0 {
-			shares = slices.Delete(shares, 0, n)
-		}
+		shares = addShare(shares, sh)
 		data, err := json.Marshal(shares)
 		for err == nil && len(data) > windowSharesBytes && len(shares) > 1 {
 			shares = shares[1:]

@@ -166,10 +166,7 @@ func (m *MemoryStore) ReleaseLease(_ context.Context, l Lease) error {
 func (m *MemoryStore) AddWindowShare(_ context.Context, s WindowShare) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.shares = append(m.shares, s)
-	if n := len(m.shares) - windowSharesMax; n > 0 {
-		m.shares = slices.Delete(m.shares, 0, n)
-	}
+	m.shares = addShare(m.shares, s)
 	return nil
 }
 

@@ -168,20 +168,31 @@ func storeContract(t *testing.T, s Store) {
 
 // Standbys adding window shares at once lose none: each write is
 // conditioned on the version it read, and one that met another's retries.
+// A replica's shares coalesce into one (addShare), their counts summed.
 func TestDynamoStoreConcurrentShares(t *testing.T) {
 	_, dyn := dynamoSim(t)
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	var wg sync.WaitGroup
 	for _, owner := range []string{"b", "c"} {
 		wg.Go(func() {
-			for range 2 {
-				if err := dyn.AddWindowShare(t.Context(), WindowShare{Owner: owner}); err != nil {
+			for i := range 3 {
+				at := t0.Add(time.Duration(i) * time.Minute)
+				sh := WindowShare{Owner: owner, From: at, To: at.Add(time.Minute), Clusters: map[string]ClusterShare{
+					"cron": {Jobs: map[string]JobShare{"etl": {Runs: 1, Failures: 1}}}}}
+				if err := dyn.AddWindowShare(t.Context(), sh); err != nil {
 					t.Error(err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if got, err := dyn.TakeWindowShares(t.Context()); err != nil || len(got) != 4 {
-		t.Errorf("taken %d shares (%v), want all 4", len(got), err)
+	got, err := dyn.TakeWindowShares(t.Context())
+	if err != nil || len(got) != 2 {
+		t.Fatalf("taken %d shares (%v), want one per replica", len(got), err)
+	}
+	for _, sh := range got {
+		if j := sh.Clusters["cron"].Jobs["etl"]; j.Runs != 3 || j.Failures != 3 || !sh.From.Equal(t0) || !sh.To.Equal(t0.Add(3*time.Minute)) {
+			t.Errorf("%s's share %+v from %s to %s, want its 3 runs from %s to %s", sh.Owner, j, sh.From, sh.To, t0, t0.Add(3*time.Minute))
+		}
 	}
 }

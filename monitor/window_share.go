@@ -143,3 +143,40 @@ func (w *window) merge(s WindowShare) {
 		}
 	}
 }
+
+// addShare adds s to the shares waiting, coalesced with the latest waiting
+// share of the same owner and kind (a standby's part, or a leader's window
+// handed over): a replica sharing every roll-up interval keeps one share
+// per window, not one per interval, so the bound below drops none of a
+// busy window's. Past windowSharesMax the oldest are dropped.
+func addShare(shares []WindowShare, s WindowShare) []WindowShare {
+	for i := len(shares) - 1; i >= 0; i-- {
+		cur := shares[i]
+		if cur.Owner != s.Owner || cur.Handover != s.Handover {
+			continue
+		}
+		w := newWindow(cur.From)
+		w.merge(cur)
+		w.merge(s)
+		if s.From.Before(w.from) {
+			w.from = s.From
+		}
+		merged, _ := w.share(s.Owner, laterOf(cur.To, s.To))
+		merged.Handover = s.Handover
+		shares = slices.Delete(shares, i, i+1)
+		s = merged
+		break
+	}
+	shares = append(shares, s)
+	if n := len(shares) - windowSharesMax; n > 0 {
+		shares = slices.Delete(shares, 0, n)
+	}
+	return shares
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -261,9 +261,11 @@ func TestE2ELeaseTakeoverInheritsIncident(t *testing.T) {
 	}
 	eventually(t, "the standby's page shows the leader's incident", func() bool { return limitOnPage(b) })
 
-	// a dies: its store calls fail from now on (it can neither renew nor
-	// release), and it stops.
-	e.sim.InjectFault(awssim.Fault{Op: "dynamodb:PutItem", Body: "replica-a", Code: "InternalServerError", Status: 500})
+	// a dies: its lease and claim writes (those naming it as an owner
+	// attribute) fail from now on, so it can neither renew nor release,
+	// and it stops. The window shares name it too, inside their JSON,
+	// and stay writable: b writes that item as well.
+	e.sim.InjectFault(awssim.Fault{Op: "dynamodb:PutItem", Body: `{"S":"replica-a"}`, Code: "InternalServerError", Status: 500})
 	a.stop(t)
 	// Several of b's tries (a store read each renew interval; a is gone):
 	// still within a's lease.

@@ -74,7 +74,9 @@ func (d *Dispatcher) checkpointWindow(ctx context.Context, now time.Time) {
 	}
 	s.Handover = true
 	if err := d.o.Shares.AddWindowShare(ctx, s); err != nil {
-		d.log.Warn("summary window not checkpointed; kept in memory", "err", err)
+		// Debug: the store's failure is its own monitor_error already,
+		// and this would repeat every tick of an outage.
+		d.log.Debug("summary window not checkpointed; kept in memory", "err", err)
 		d.mu.Lock()
 		d.win.merge(s)
 		d.mu.Unlock()

@@ -50,9 +50,10 @@ func decodeStorms(data []byte) (map[string]*StormRecord, error) {
 // stormsBytes bounds the encoded storms below DynamoDB's 400 KB item.
 const stormsBytes = 300_000
 
-// encodeStorms encodes the storms; past stormsBytes it drops the oldest
-// members of the largest records (a guard only, see stormMembersMax), and
-// failing that refuses the write.
+// encodeStorms encodes the storms; past stormsBytes it drops the records
+// not in a storm (their failures then count towards a threshold afresh),
+// then the oldest members of the largest records (a guard only, see
+// stormMembersMax), and failing that refuses the write.
 func encodeStorms(storms map[string]*StormRecord) ([]byte, error) {
 	for {
 		data, err := json.Marshal(storms)
@@ -61,6 +62,16 @@ func encodeStorms(storms map[string]*StormRecord) ([]byte, error) {
 		}
 		if len(data) <= stormsBytes {
 			return data, nil
+		}
+		dropped := false
+		for k, r := range storms {
+			if !r.Active {
+				delete(storms, k)
+				dropped = true
+			}
+		}
+		if dropped {
+			continue
 		}
 		var big *StormRecord
 		for _, r := range storms {

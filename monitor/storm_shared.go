@@ -80,10 +80,6 @@ const (
 	stormRetryJitter   = 5 * time.Millisecond
 )
 
-// stormIdle is how long a record of failures that never became a storm is
-// kept after its last failure.
-const stormIdle = time.Hour
-
 // deliverShared is DeliverFailure with a StormStore. ok false: the store
 // did not answer, and the caller delivers through the dispatcher's own
 // storms instead; otherwise err is the outcome.
@@ -221,7 +217,10 @@ func (d *Dispatcher) flushShared(ctx context.Context, now time.Time) {
 	for key, rec := range storms {
 		switch {
 		case !rec.Active:
-			if len(rec.Recent) == 0 || now.Sub(rec.Recent[len(rec.Recent)-1].At) > stormIdle {
+			// Failures that never became a storm count only within the
+			// window: past it the record is dropped, keeping the item to
+			// the jobs failing now.
+			if len(rec.Recent) == 0 || now.Sub(rec.Recent[len(rec.Recent)-1].At) > rec.Window {
 				d.forgetShared(ctx, key, rec.Seq)
 			}
 			continue

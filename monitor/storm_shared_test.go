@@ -213,7 +213,8 @@ func TestSharedStormStoreDownFallsBackToLocal(t *testing.T) {
 	}
 }
 
-// A record never in a storm is forgotten an hour after its last failure.
+// A record never in a storm is forgotten once its last failure is out of
+// the window (a minute here).
 func TestSharedStormQuietRecordForgotten(t *testing.T) {
 	clk := testkit.NewClock(time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC))
 	store := NewMemoryStore()
@@ -226,9 +227,40 @@ func TestSharedStormQuietRecordForgotten(t *testing.T) {
 	if m, _ := store.LoadStorms(ctx); len(m) != 1 {
 		t.Fatalf("stored %d records, want the one failure's", len(m))
 	}
-	clk.Add(stormIdle + time.Minute)
+	clk.Add(30 * time.Second)
+	d.FlushStorms(ctx, clk.Now(), false)
+	if m, _ := store.LoadStorms(ctx); len(m) != 1 {
+		t.Fatalf("stored %d records within the window, want the one failure's", len(m))
+	}
+	clk.Add(31 * time.Second)
 	d.FlushStorms(ctx, clk.Now(), false)
 	if m, _ := store.LoadStorms(ctx); len(m) != 0 {
-		t.Errorf("stored %d records an hour after, want none", len(m))
+		t.Errorf("stored %d records past the window, want none", len(m))
+	}
+}
+
+// Past the item's bound the records not in a storm go first: an open
+// roll-up is never dropped for them.
+func TestEncodeStormsDropsQuietRecordsFirst(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	storms := map[string]*StormRecord{"failed_task|cron|etl": {Active: true, Window: time.Minute, Members: []string{"e0", "e1"},
+		Rollup: Rollup{Count: 2, First: t0, Last: t0}}}
+	for i := range 3000 {
+		rec := &StormRecord{Window: time.Minute}
+		for j := range 5 {
+			rec.Recent = append(rec.Recent, StormHit{At: t0, Member: fmt.Sprintf("%064d", i*10+j)})
+		}
+		storms[fmt.Sprintf("failed_task|cron|job-%d", i)] = rec
+	}
+	data, err := encodeStorms(storms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeStorms(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > stormsBytes || len(back) != 1 || back["failed_task|cron|etl"] == nil || back["failed_task|cron|etl"].Rollup.Count != 2 {
+		t.Errorf("%d bytes, %d records kept; want the open storm alone within %d bytes", len(data), len(back), stormsBytes)
 	}
 }

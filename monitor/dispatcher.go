@@ -283,6 +283,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	tick := time.NewTicker(d.o.RollupInterval)
 	defer tick.Stop()
 	d.beat()
+	// The drain ends DrainTimeout after ctx does; an alert being delivered
+	// as ctx ends finishes within it rather than being cut off (cut off,
+	// Slack may have taken it, and sendLast would post it again).
+	drain, cancel := drainContext(ctx, d.o.DrainTimeout)
+	defer cancel()
 	var box outbox
 loop:
 	for {
@@ -292,11 +297,11 @@ loop:
 		case f := <-d.queue:
 			box.pending = append(box.pending, f)
 			if box.retry == nil {
-				d.sendPending(ctx, &box)
+				d.sendPending(ctx, drain, &box)
 			}
 		case <-box.retry:
 			box.retry = nil
-			d.sendPending(ctx, &box)
+			d.sendPending(ctx, drain, &box)
 		case <-tick.C:
 			d.FlushStorms(ctx, d.o.Now(), false)
 			d.checkpointWindow(ctx, d.o.Now())
@@ -308,8 +313,6 @@ loop:
 	if c != nil {
 		<-c.Stop().Done()
 	}
-	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.DrainTimeout)
-	defer cancel()
 	for {
 		select {
 		case f := <-d.queue:
@@ -332,6 +335,17 @@ loop:
 		d.log.Error("final summary not delivered", "err", err)
 	}
 	return nil
+}
+
+// drainContext is a context not cancelled with ctx but DrainTimeout after
+// it: the shutdown's work is bounded from the moment it begins.
+func drainContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	drain, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(timeout, cancel)
+		context.AfterFunc(drain, func() { t.Stop() })
+	})
+	return drain, func() { stop(); cancel() }
 }
 
 func (d *Dispatcher) beat() {

@@ -29,11 +29,13 @@ type outbox struct {
 
 // sendPending delivers the pending alerts in order until one fails; that
 // one is tried again after a backoff. A later alert never overtakes an
-// earlier one (a resolution must not arrive before its opening).
-func (d *Dispatcher) sendPending(ctx context.Context, box *outbox) {
-	for len(box.pending) > 0 {
+// earlier one (a resolution must not arrive before its opening). Each
+// attempt runs under drain, which outlives ctx by the drain's bound, so
+// one under way when ctx ends finishes; then the rest wait for sendLast.
+func (d *Dispatcher) sendPending(ctx, drain context.Context, box *outbox) {
+	for len(box.pending) > 0 && ctx.Err() == nil {
 		f := box.pending[0]
-		err := d.deliverOnce(ctx, f)
+		err := d.deliverOnce(drain, f)
 		if err != nil && ctx.Err() != nil {
 			return // shutdown: sendLast decides
 		}

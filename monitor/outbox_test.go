@@ -111,3 +111,45 @@ func TestPermanentFailureDelivery(t *testing.T) {
 		t.Errorf("summaries = %+v, want the refused failure named", sums)
 	}
 }
+
+// slowNotifier takes each alert as Slack would (it is posted on arrival)
+// and answers once released, or with the context's error if that ends
+// first, as an HTTP client cut off mid-request does.
+type slowNotifier struct {
+	captureNotifier
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func (s *slowNotifier) Notify(ctx context.Context, f Finding, update Receipt) (Receipt, error) {
+	r, err := s.captureNotifier.Notify(ctx, f, update)
+	s.arrived <- struct{}{}
+	select {
+	case <-s.release:
+		return r, err
+	case <-ctx.Done():
+		return Receipt{}, ctx.Err()
+	}
+}
+
+// An alert being delivered as the daemon stops is let finish (within the
+// drain's bound), not cut off and posted again by the last attempt.
+func TestAlertInFlightAtStopPostedOnce(t *testing.T) {
+	n := &slowNotifier{arrived: make(chan struct{}, 4), release: make(chan struct{})}
+	d := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: n, DrainTimeout: 5 * time.Second}))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	d.Handle(missedRun("nightly", time.Now()))
+	<-n.arrived
+	cancel()
+	// The delivery goes on after the stop began; Slack answers.
+	time.Sleep(20 * time.Millisecond)
+	close(n.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if alerts, _, _ := n.snapshot(); len(alerts) != 1 {
+		t.Errorf("posted %d times, want once", len(alerts))
+	}
+}

@@ -110,7 +110,7 @@ func (d *Dispatcher) deliverShared(ctx context.Context, f Finding, member string
 			return false // counted already
 		}
 		rec.Rollup.Last = now
-		rec.Last = stripRoute(f)
+		rec.Last = f // stored without its route (Finding.Route is not encoded)
 		rec.Seq++
 		return true
 	})
@@ -194,16 +194,17 @@ func (rec *StormRecord) fold(member string, exit *int) bool {
 	return true
 }
 
+// heldByOther says whether another replica is posting the record's
+// roll-up now.
+func (rec *StormRecord) heldByOther(owner string, now time.Time) bool {
+	return rec.Poster != "" && rec.Poster != owner && now.Before(rec.PosterUntil)
+}
+
 // updateStorms is StormStore.UpdateStorms, one at a time in this replica.
 func (d *Dispatcher) updateStorms(ctx context.Context, change func(map[string]*StormRecord) bool) error {
 	d.sharedMu.Lock()
 	defer d.sharedMu.Unlock()
 	return d.o.Storms.UpdateStorms(ctx, change)
-}
-
-func stripRoute(f Finding) Finding {
-	f.Route = Route{}
-	return f
 }
 
 // flushShared posts the stored roll-ups with news, and closes those whose
@@ -224,7 +225,7 @@ func (d *Dispatcher) flushShared(ctx context.Context, now time.Time) {
 				d.forgetShared(ctx, key, rec.Seq)
 			}
 			continue
-		case rec.Poster != "" && rec.Poster != d.o.Owner && now.Before(rec.PosterUntil):
+		case rec.heldByOther(d.o.Owner, now):
 			continue
 		case rec.Seq == rec.Posted && now.Sub(rec.Rollup.Last) < rec.Window:
 			continue
@@ -255,7 +256,7 @@ func (d *Dispatcher) postShared(ctx context.Context, key string, now time.Time) 
 	var rec StormRecord
 	err := d.updateStorms(ctx, func(m map[string]*StormRecord) bool {
 		r := m[key]
-		if r == nil || !r.Active || (r.Poster != "" && r.Poster != d.o.Owner && now.Before(r.PosterUntil)) {
+		if r == nil || !r.Active || r.heldByOther(d.o.Owner, now) {
 			rec = StormRecord{}
 			return false
 		}

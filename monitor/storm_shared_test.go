@@ -107,7 +107,9 @@ func TestSharedStormOutlivesRestart(t *testing.T) {
 	ctx := t.Context()
 	first := sharedStormDispatcher(t, "a", store, n, clk.Now)
 	for i := range 8 {
-		if err := first.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
+		f := failure("etl", fmt.Sprint("e", i), 1)
+		f.Route = Route{Channel: "#before-the-restart"} // the configuration then
+		if err := first.DeliverFailure(ctx, f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -129,6 +131,12 @@ func TestSharedStormOutlivesRestart(t *testing.T) {
 	alerts, updates, _ := n.snapshot()
 	if single, r := rollups(alerts); single != 5 || len(r) != 2 || r[1].Rollup.Count != 12 || updates[len(updates)-1] != (Receipt{Channel: "C1", TS: "6"}) {
 		t.Fatalf("%d alone, roll-ups %d, last %+v updating %v; want the restarted replica to update message 6 to 12 failures", single, len(r), r[len(r)-1].Rollup, updates[len(updates)-1])
+	}
+	// The stored failure keeps no route: the roll-up goes where the
+	// configuration in force sends the job's alerts.
+	_, r = rollups(alerts)
+	if got := r[len(r)-1].Route.Channel; got != "#etl" {
+		t.Errorf("roll-up routed to %q, want the job's route now (#etl)", got)
 	}
 }
 

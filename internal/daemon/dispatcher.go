@@ -38,9 +38,9 @@ func (d *Daemon) buildDispatcher() {
 		Heartbeat:       func() { loop.Beat(); loop.Ready() },
 		Receipts:        d.store,
 		Leader:          d.leadership(),
-		Shares:          d.shares(),
+		Shares:          d.shared(),
 		Owner:           d.owner,
-		Storms:          d.storms(),
+		Storms:          d.shared(),
 		Route:           d.route,
 	})
 }

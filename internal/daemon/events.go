@@ -40,7 +40,7 @@ func (d *Daemon) buildEvents(ctx context.Context) error {
 		Findings:     d.dispatcher,
 		Launches:     d.launch.launches,
 		AfterReceive: afterCycle(receiving),
-		Claims:       d.claims(),
+		Claims:       d.shared(),
 		Owner:        d.owner,
 	})
 	return nil

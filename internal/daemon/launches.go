@@ -36,7 +36,7 @@ func (d *Daemon) buildLaunches() {
 		Metrics: d.metrics, Logger: d.log, Now: d.o.Now,
 		// As the event consumer claims stopped runs: held as long as a
 		// delivery may keep its message hidden.
-		Claims: d.claims(), Owner: d.owner,
+		Claims: d.shared(), Owner: d.owner,
 		ClaimHold: 2 * max(d.cfg.Events.VisibilityTimeout.Duration, time.Second),
 	})
 }

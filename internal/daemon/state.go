@@ -73,28 +73,12 @@ func (d *Daemon) leadership() monitor.Leadership {
 	return d.leader
 }
 
-// claims is the store as the event consumer consumes it: nil (its own
-// memory only) with one replica.
-func (d *Daemon) claims() monitor.EventClaims {
-	if d.leader == nil {
-		return nil
-	}
-	return d.store
-}
-
-// shares is the store as the dispatcher hands a standby's summary window
-// over through it: nil with one replica, which sends its own.
-func (d *Daemon) shares() monitor.WindowShares {
-	if d.leader == nil {
-		return nil
-	}
-	return d.store
-}
-
-// storms is the store as the dispatcher keeps the storms in it, shared by
-// every replica and outliving a restart: nil with the memory backend,
-// whose dispatcher keeps its own.
-func (d *Daemon) storms() monitor.StormStore {
+// shared is the store as the parts that coordinate replicas take it: the
+// event consumer's and launch sources' claims, the dispatcher's window
+// shares and storms. It is nil with the memory backend (one replica), so
+// each part keeps its own in memory, exactly as before there was a store;
+// a nil Store passed as any of their interfaces stays nil.
+func (d *Daemon) shared() monitor.Store {
 	if d.leader == nil {
 		return nil
 	}

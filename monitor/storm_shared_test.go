@@ -21,6 +21,19 @@ func sharedStormDispatcher(t *testing.T, owner string, storms StormStore, n Noti
 		StormPolicy: func(string, string) (int, time.Duration) { return 5, time.Minute }}))
 }
 
+// deliverFailures delivers failures e<from>..e<to-1> of etl (exit 1) one
+// after the other, each with route.
+func deliverFailures(t *testing.T, d *Dispatcher, from, to int, route Route) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		f := failure("etl", fmt.Sprint("e", i), 1)
+		f.Route = route
+		if err := d.DeliverFailure(t.Context(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func rollups(alerts []Finding) (single int, r []Finding) {
 	for _, f := range alerts {
 		if f.Rollup == nil {
@@ -106,13 +119,7 @@ func TestSharedStormOutlivesRestart(t *testing.T) {
 	n := &captureNotifier{}
 	ctx := t.Context()
 	first := sharedStormDispatcher(t, "a", store, n, clk.Now)
-	for i := range 8 {
-		f := failure("etl", fmt.Sprint("e", i), 1)
-		f.Route = Route{Channel: "#before-the-restart"} // the configuration then
-		if err := first.DeliverFailure(ctx, f); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliverFailures(t, first, 0, 8, Route{Channel: "#before-the-restart"}) // the configuration then
 	first.FlushStorms(ctx, clk.Now(), false)
 	first.FlushStorms(ctx, clk.Now(), true) // its shutdown: not closed
 	alerts, _, _ := n.snapshot()
@@ -122,11 +129,7 @@ func TestSharedStormOutlivesRestart(t *testing.T) {
 	}
 	clk.Add(10 * time.Second)
 	second := sharedStormDispatcher(t, "a2", store, n, clk.Now)
-	for i := 8; i < 12; i++ {
-		if err := second.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliverFailures(t, second, 8, 12, Route{})
 	second.FlushStorms(ctx, clk.Now(), false)
 	alerts, updates, _ := n.snapshot()
 	if single, r := rollups(alerts); single != 5 || len(r) != 2 || r[1].Rollup.Count != 12 || updates[len(updates)-1] != (Receipt{Channel: "C1", TS: "6"}) {
@@ -148,11 +151,7 @@ func TestSharedStormPosterHold(t *testing.T) {
 	n := &captureNotifier{}
 	ctx := t.Context()
 	a := sharedStormDispatcher(t, "a", store, n, clk.Now)
-	for i := range 7 {
-		if err := a.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliverFailures(t, a, 0, 7, Route{})
 	if err := store.UpdateStorms(ctx, func(m map[string]*StormRecord) bool {
 		m["failed_task|cron|etl"].Poster, m["failed_task|cron|etl"].PosterUntil = "b", clk.Now().Add(time.Minute)
 		return true
@@ -196,11 +195,7 @@ func TestSharedStormStoreDownFallsBackToLocal(t *testing.T) {
 	store := &failingStorms{}
 	d := sharedStormDispatcher(t, "a", store, n, clk.Now)
 	ctx := t.Context()
-	for i := range 5 {
-		if err := d.DeliverFailure(ctx, failure("etl", fmt.Sprint("e", i), 1)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliverFailures(t, d, 0, 5, Route{})
 	done := make(chan error, 1)
 	go func() { done <- d.DeliverFailure(ctx, failure("etl", "e5", 1)) }()
 	testkit.Eventually(t, "local storm", func() bool {

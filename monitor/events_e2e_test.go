@@ -109,5 +109,6 @@ func simSQS(t *testing.T) (*awssim.Server, *sqs.Client) {
 		Region:       "ap-northeast-1",
 		BaseEndpoint: aws.String(sim.URL()),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:   awssim.HTTPClient(),
 	})
 }

@@ -54,9 +54,9 @@ func startSchedSim(t *testing.T, clock *testkit.Clock) (*awssim.Server, *ecs.Cli
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	creds := credentials.NewStaticCredentialsProvider("AKID", "SECRET", "")
-	e := ecs.New(ecs.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1})
-	eb := eventbridge.New(eventbridge.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1})
-	sc := scheduler.New(scheduler.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1})
+	e := ecs.New(ecs.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1, HTTPClient: awssim.HTTPClient()})
+	eb := eventbridge.New(eventbridge.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1, HTTPClient: awssim.HTTPClient()})
+	sc := scheduler.New(scheduler.Options{BaseEndpoint: aws.String(s.URL()), Region: s.Region(), Credentials: creds, RetryMaxAttempts: 1, HTTPClient: awssim.HTTPClient()})
 	return s, e, eb, sc
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 	"github.com/ecs-cron-monitor/ecs-cron-monitor/monitor"
 )
 
@@ -25,6 +26,7 @@ func BenchmarkStoreWritesPerPoll5000(b *testing.B) {
 		BaseEndpoint: aws.String(sim.URL()),
 		Region:       sim.Region(),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:   awssim.HTTPClient(),
 	})
 	c := bigCluster()
 	c.TaskLimit, c.MaxConcurrent = 5500, 1

@@ -30,6 +30,7 @@ func dynamoSim(t *testing.T) (*awssim.Server, *DynamoStore) {
 		BaseEndpoint:     aws.String(sim.URL()),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       awssim.HTTPClient(),
 	})
 	return sim, NewDynamoStore(client, "state")
 }

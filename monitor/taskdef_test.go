@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 )
 
 // taskDefFunc adapts a function to TaskDefinitionAPI.
@@ -62,6 +64,7 @@ func ecsServer(t *testing.T, calls *atomic.Int32) *ecs.Client {
 		Region:       "ap-northeast-1",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+		HTTPClient:   awssim.HTTPClient(),
 	})
 }
 

@@ -180,7 +180,7 @@ func runProduction(t *testing.T) production {
 	}
 	t.Cleanup(func() { _ = sim.Close() })
 	ecsc := ecs.New(ecs.Options{BaseEndpoint: aws.String(sim.URL()), Region: sim.Region(),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), RetryMaxAttempts: 1, HTTPClient: awssim.HTTPClient()})
 	sim.CreateCluster("cron")
 	sim.CreateCluster("batch")
 	taskDefs := map[string]string{}

@@ -21,6 +21,7 @@ func eventsClient(s *Server) *eventbridge.Client {
 		BaseEndpoint: aws.String(s.URL()), Region: s.Region(),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient(),
 	})
 }
 
@@ -29,6 +30,7 @@ func schedulerClient(s *Server) *scheduler.Client {
 		BaseEndpoint: aws.String(s.URL()), Region: s.Region(),
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient(),
 	})
 }
 

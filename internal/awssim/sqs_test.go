@@ -32,6 +32,7 @@ func newSQSTest(t *testing.T) (*Server, *sqs.Client, *testkit.Clock) {
 		Region:           "ap-northeast-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
 		RetryMaxAttempts: 1,
+		HTTPClient:       HTTPClient(),
 	})
 	return s, c, clock
 }

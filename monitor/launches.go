@@ -75,9 +75,10 @@ type Launches struct {
 	metrics Metrics
 	now     func() time.Time
 
-	mu   sync.Mutex
-	seen map[string]time.Time // report ids handled -> when
-	runs map[string]launchRun // cluster|job -> latest failed run
+	mu       sync.Mutex
+	clusters []EventCluster       // the monitored clusters (SetClusters)
+	seen     map[string]time.Time // report ids handled -> when
+	runs     map[string]launchRun // cluster|job -> latest failed run
 }
 
 type launchRun struct {
@@ -100,14 +101,27 @@ const launchMemory = 6 * time.Hour
 func NewLaunches(o LaunchesOptions) *Launches {
 	d := withDefaults(o.Metrics, o.Logger, o.Now)
 	return &Launches{o: o, log: d.logger.With("component", "launches"), metrics: d.metrics, now: d.now,
-		seen: map[string]time.Time{}, runs: map[string]launchRun{}}
+		clusters: o.Clusters, seen: map[string]time.Time{}, runs: map[string]launchRun{}}
+}
+
+// SetClusters replaces the monitored clusters (a reload's): the next
+// report is matched against them, so a cluster the reload adds has its
+// refused launches alerted and one it removes has them ignored. What was
+// alerted stays remembered.
+func (l *Launches) SetClusters(cs []EventCluster) {
+	l.mu.Lock()
+	l.clusters = cs
+	l.mu.Unlock()
 }
 
 // Handle alerts one refused launch unless it is a copy or another source's
 // report of a run already alerted. An error means it was not delivered:
 // the caller keeps its message for redelivery.
 func (l *Launches) Handle(ctx context.Context, a LaunchAttempt) (Outcome, error) {
-	cl, ok := matchCluster(l.o.Clusters, a.Cluster, a.Region)
+	l.mu.Lock()
+	clusters := l.clusters
+	l.mu.Unlock()
+	cl, ok := matchCluster(clusters, a.Cluster, a.Region)
 	if !ok {
 		l.log.Debug("launch failure for an unmonitored cluster", "source", a.Source, "cluster", a.Cluster)
 		return OutcomeIgnored, nil

@@ -79,6 +79,10 @@ type QuotaOptions struct {
 	Interval time.Duration
 	// AfterCheck, if set, is called after every check (health).
 	AfterCheck func()
+	// Tracker holds the scope's open incidents; a reload hands the old
+	// watcher's over (Quota.Tracker), so nothing open is alerted again.
+	// nil: a new one.
+	Tracker *Tracker
 }
 
 // Quota watches the account's Fargate vCPU use against its quotas in one
@@ -108,8 +112,11 @@ func NewQuota(o QuotaOptions) *Quota {
 	require("NewQuota", "Config.CriticalPercent", o.Config.CriticalPercent > 0)
 	d := withDefaults(o.Metrics, o.Logger, o.Now)
 	return &Quota{o: o, log: d.logger.With("component", "quota", "region", o.Region), metrics: d.metrics, now: d.now,
-		tracker: NewTracker(o.Config.RenotifyInterval.Duration), account: o.Account, quotas: map[string]float64{}}
+		tracker: carryTracker(o.Tracker, o.Config.RenotifyInterval.Duration, nil), account: o.Account, quotas: map[string]float64{}}
 }
+
+// Tracker is the watcher's incident tracker (see QuotaOptions.Tracker).
+func (q *Quota) Tracker() *Tracker { return q.tracker }
 
 // Run checks every Interval until ctx is cancelled.
 func (q *Quota) Run(ctx context.Context) error {

@@ -79,10 +79,11 @@ type Daemon struct {
 	incidents     *monitor.Incidents
 	backfills     []*monitor.Backfill
 	launch        launchParts
+	checks        accountChecks
 	accounts      map[string]monitor.Account // nil: one account
 
 	// mu guards what a reload replaces (cfg, jobs, accounts, pollers,
-	// schedules, event clusters, events, queue, backfills, loops; see
+	// schedules, event clusters, events, queue, backfills, checks, loops; see
 	// parts.go) against the readers that run meanwhile: the dispatcher's
 	// storm policy and account lookup, the status page.
 	mu      sync.RWMutex
@@ -143,7 +144,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Daemon, error) {
 	if err := d.buildSchedulerDLQ(ctx); err != nil {
 		return nil, err
 	}
-	if err := d.buildAccountChecks(ctx); err != nil {
+	if err := d.buildAccountChecks(ctx, accountChecks{}); err != nil {
 		return nil, err
 	}
 	d.health.Mount(web.Handler(web.Options{Source: d.statusPage(), Now: o.Now, Logger: o.Logger}))
@@ -181,8 +182,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		g.Go(func() error { return d.view.Run(gctx) })
 	}
 	g.Go(func() error { return d.runParts(gctx) })
-	// The launch-failure sources and account checks are built once, at
-	// start: a reload leaves them as they are.
+	// The Scheduler dead-letter queue is read from start to stop: a
+	// reload leaves it as it is.
 	for _, run := range d.launchRunners() {
 		g.Go(func() error { return run(gctx) })
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // The parts a configuration's clusters and event queue make (jobs,
-// accounts, pollers, schedule checks, event clusters, the consumer and
-// their health loops) are what a reload replaces; Daemon.mu guards them.
+// accounts, pollers, schedule checks, event clusters, the consumer, the
+// account checks and their health loops) are what a reload replaces;
+// Daemon.mu guards them.
 // The state, history, open incidents, dispatcher (summary window, storms),
 // notifiers, the state store and the lease stay.
 
@@ -68,7 +69,7 @@ func (d *Daemon) buildParts(ctx context.Context, cfg *config.Config) (*Daemon, e
 		datadog: d.datadog, metrics: d.metrics, notifier: d.notifier, notifiers: d.notifiers,
 		state: d.state, health: d.health, dispatcher: d.dispatcher, history: d.history, incidents: d.incidents,
 		store: d.store, leader: d.leader, owner: d.owner, // the state store and the lease outlive a reload
-		launch:  d.launch, // built once at start; the new parts feed and read the same
+		launch:  d.launch, // built once at start; the new parts feed and read the same (adopt hands it the clusters)
 		carried: map[string]carriedTrackers{}}
 	for i, c := range d.cfg.Clusters {
 		n.carried[c.Name] = carriedTrackers{poll: d.pollers[i].Tracker(), schedules: d.schedules[i].Tracker()}
@@ -85,6 +86,10 @@ func (d *Daemon) buildParts(ctx context.Context, cfg *config.Config) (*Daemon, e
 		n.removeLoops()
 		return nil, err
 	}
+	if err := n.buildAccountChecks(ctx, d.checks); err != nil {
+		n.removeLoops()
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -94,8 +99,10 @@ func (d *Daemon) adopt(n *Daemon) {
 	old := d.loops
 	d.cfg, d.jobs, d.accounts = n.cfg, n.jobs, n.accounts
 	d.pollers, d.schedules, d.eventClusters, d.backfills = n.pollers, n.schedules, n.eventClusters, n.backfills
-	d.events, d.queue, d.loops = n.events, n.queue, n.loops
+	d.events, d.queue, d.checks, d.loops = n.events, n.queue, n.checks, n.loops
 	d.mu.Unlock()
+	// Refused launches are matched against the clusters monitored now.
+	d.launch.launches.SetClusters(n.eventClusters)
 	for _, l := range old {
 		l.Remove()
 	}

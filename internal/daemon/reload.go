@@ -18,14 +18,17 @@ type reloadRequest struct {
 	done chan error
 }
 
-// Reload replaces the running configuration's clusters, jobs and event
-// queue with cfg's, which the caller has validated: the pollers, schedule
-// checks and event consumer stop (finishing in-flight work, as at
-// shutdown), and new ones start from cfg. Open incidents stay open (each
-// cluster that stays keeps its trackers), the summary window and storm
-// roll-ups go on, and nothing already alerted is alerted again. Settings
-// only read at start (slack, datadog, summary, health, shutdown,
-// heartbeat, config_refresh) are kept, and a warning names the ones that
+// Reload replaces the running configuration's clusters, jobs, event queue
+// and account checks ([quota], [events] failed_invocations) with cfg's,
+// which the caller has validated: the pollers, schedule checks, event
+// consumer and account checks stop (finishing in-flight work, as at
+// shutdown), and new ones start from cfg, as do the clusters refused
+// launches are matched against. Open incidents stay open (each cluster
+// and account scope that stays keeps its trackers), the summary window
+// and storm roll-ups go on, and nothing already alerted is alerted again.
+// Settings only read at start (slack, datadog, summary, health, shutdown,
+// state, heartbeat, config_refresh, events.rollup_interval and
+// events.scheduler_dlq_url) are kept, and a warning names the ones that
 // differ. An error leaves the old configuration running.
 func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
 	req := reloadRequest{ctx: ctx, cfg: cfg, done: make(chan error, 1)}
@@ -47,7 +50,7 @@ func (d *Daemon) Reload(ctx context.Context, cfg *config.Config) error {
 func (d *Daemon) runParts(ctx context.Context) error {
 	for {
 		d.mu.RLock()
-		pollers, schedules, events := d.pollers, d.schedules, d.events
+		pollers, schedules, events, checks := d.pollers, d.schedules, d.events, d.checks
 		d.mu.RUnlock()
 		pctx, stop := context.WithCancel(ctx)
 		g, gctx := errgroup.WithContext(pctx)
@@ -59,6 +62,9 @@ func (d *Daemon) runParts(ctx context.Context) error {
 		}
 		if events != nil {
 			g.Go(func() error { return events.Run(gctx) })
+		}
+		for _, run := range checks.runners() {
+			g.Go(func() error { return run(gctx) })
 		}
 		finished := make(chan error, 1)
 		go func() { finished <- g.Wait() }()
@@ -101,7 +107,13 @@ func (d *Daemon) logReload(old, cur *config.Config) {
 		"summary":        reflect.DeepEqual(old.Summary, cur.Summary),
 		"health":         reflect.DeepEqual(old.Health, cur.Health),
 		"shutdown":       reflect.DeepEqual(old.Shutdown, cur.Shutdown),
+		"state":          reflect.DeepEqual(old.State, cur.State),
+		"heartbeat":      reflect.DeepEqual(old.Heartbeat, cur.Heartbeat),
 		"config_refresh": old.ConfigRefresh == cur.ConfigRefresh,
+		// The dispatcher's, archive's and page's tick, and the dead-letter
+		// queue's consumer, are built once.
+		"events.rollup_interval":   old.Events.RollupInterval == cur.Events.RollupInterval,
+		"events.scheduler_dlq_url": old.Events.SchedulerDLQURL == cur.Events.SchedulerDLQURL,
 	} {
 		if !same {
 			later = append(later, name)

@@ -2,9 +2,13 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/config"
+	"github.com/ecs-cron-monitor/ecs-cron-monitor/internal/awssim"
 )
 
 const reloadBefore = `
@@ -114,4 +118,74 @@ listen = ""
 		t.Fatal(err)
 	}
 	eventually(t, "batch's rule alone", func() bool { return strings.Join(names(), ",") == "batch/batch-rule" })
+}
+
+// A reload reaches the parts beyond the pollers: refused launches of a
+// cluster it adds are alerted (before, they were ignored as an
+// unmonitored cluster's), and [quota] turned on by a reload is checked.
+// A later reload hands the open quota incident over: it is not alerted
+// again, and its resolution edits the original message, once.
+func TestE2EReloadReachesLaunchesAndQuota(t *testing.T) {
+	e, _, q, dlq := launchEnv(t, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC))
+	e.sim.CreateCluster("batch")
+	e.sim.SetFargateQuota(awssim.FargateOnDemand, 10)
+	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 8.5) // 85%: a warning, once checked
+	withBatch := func(toml string) string {
+		return toml + "\n[[cluster]]\nname = \"batch\"\nregion = \"ap-northeast-1\"\npoll_interval = \"1s\"\n"
+	}
+	d := e.start(e.config(launchTOML(q, dlq, false)))
+	drained := func() bool { v, in := e.sim.QueueDepth(q); return v+in == 0 }
+
+	// batch is not monitored yet: its refused launch is not alerted.
+	refused := strings.ReplaceAll(cloudTrailSample(t, "runtask-fargate-vcpu-quota.json"), "cluster/cron", "cluster/batch")
+	e.sim.SendRaw(q, refused)
+	eventually(t, "the record before the reload consumed", drained)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Reload(ctx, e.config(withBatch(launchTOML(q, dlq, true)))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "quota warning after the reload turned [quota] on", func() bool {
+		return len(e.postsWith("Fargate vCPU quota warning")) == 1
+	})
+	if n := len(e.postsWith("Launch failed")); n != 0 {
+		t.Fatalf("%d launch failures alerted for batch before it was monitored", n)
+	}
+	e.sim.SendRaw(q, strings.ReplaceAll(refused, "a1b2c3d4-0001", "a1b2c3d4-0002")) // another run's record
+	eventually(t, "batch's refused launch alerted", func() bool { return len(e.postsWith("Launch failed", "batch")) == 1 })
+
+	// Another reload (batch's poll interval changes): the open quota
+	// incident is handed over, not alerted again.
+	checks := e.sim.Calls("cloudwatch:GetMetricData")
+	if err := d.Reload(ctx, e.config(strings.Replace(withBatch(launchTOML(q, dlq, true)), `poll_interval = "1s"`+"\n", `poll_interval = "2s"`+"\n", 1))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "quota checked after the second reload", func() bool { return e.sim.Calls("cloudwatch:GetMetricData") >= checks+4 })
+	if n := len(e.postsWith("Fargate vCPU quota warning")); n != 1 {
+		t.Errorf("%d quota warnings after the second reload, want the first alone", n)
+	}
+	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 3)
+	eventually(t, "quota resolved", func() bool { return e.slack.UpdatesContaining("Resolved: Fargate vCPU quota") == 1 })
+	if n := len(e.postsWith("Fargate vCPU quota", "fargate_quota")); n != 1 {
+		t.Errorf("%d quota posts, want the warning alone (its resolution edits it): %+v", n, e.postsWith("Fargate vCPU quota", "fargate_quota"))
+	}
+}
+
+// The reload's warning names every setting that differs and is read only
+// at start, so none is ignored without a word.
+func TestReloadNamesStartOnlySettings(t *testing.T) {
+	logs := &testWriter{t: t}
+	d := &Daemon{log: slog.New(slog.NewJSONHandler(logs, nil))}
+	old := &config.Config{}
+	cur := &config.Config{}
+	cur.State.Backend = "dynamodb"
+	cur.Heartbeat.Interval.Duration = time.Minute
+	cur.Events.RollupInterval.Duration = time.Minute
+	cur.Events.SchedulerDLQURL = "https://sqs.ap-northeast-1.amazonaws.com/123456789012/dlq"
+	cur.Quota.Enabled = true // reloadable: not named
+	d.logReload(old, cur)
+	if got := logs.logged(`"restart_needed":["events.rollup_interval","events.scheduler_dlq_url","heartbeat","state"]`); len(got) != 1 {
+		t.Errorf("reload warning = %q, want it to name the four start-only settings that differ", logs.logged("configuration reloaded"))
+	}
 }

@@ -101,7 +101,9 @@ func (d *Daemon) clusterStatus(c config.Cluster, js *monitor.Jobs, expected []mo
 func (d *Daemon) quotaStatus(c config.Cluster) (string, []web.Quota) {
 	account := d.account(c.Name)
 	var out []web.Quota
-	q := d.launch.quotaOf[scopeKey(c.Region, c.RoleARN)]
+	d.mu.RLock()
+	q := d.checks.quotaOf[scopeKey(c.Region, c.RoleARN)]
+	d.mu.RUnlock()
 	if q == nil {
 		return account.String(), nil
 	}

@@ -202,6 +202,9 @@ func (d *Dispatcher) logFinding(f Finding) {
 	if f.Account != "" || f.Class != "" {
 		attrs = append(attrs, "account", f.Account, "region", f.Region, "class", f.Class)
 	}
+	if f.AccountAlias != "" {
+		attrs = append(attrs, "account_alias", f.AccountAlias)
+	}
 	d.log.Log(context.Background(), levelOf(f), f.Message, attrs...)
 }
 

@@ -51,6 +51,9 @@ func TestE2EStatusPageFargateQuota(t *testing.T) {
 	if p := e.postsWith("Fargate vCPU quota warning")[0]; !strings.Contains(p.Text+p.Attachments, "prod (123456789012)") {
 		t.Errorf("quota warning does not name the account by alias and id: %s %s", p.Text, p.Attachments)
 	}
+	if len(e.logs.logged(`"kind":"fargate_quota"`, `"account":"123456789012"`, `"account_alias":"prod"`)) == 0 {
+		t.Error("no log line of the quota incident naming the account by id and alias")
+	}
 
 	e.sim.SetFargateBaseUsage(awssim.FargateOnDemand, 39)
 	eventually(t, "the critical reading on the page", func() bool {

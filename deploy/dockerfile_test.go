@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,8 +120,7 @@ func TestDockerfileBuildsRepoRoot(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ecs-cron-monitor")
 	env, args := buildCommand(t, bin)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	ctx := childContext(t, 10*time.Minute)
 	cmd := exec.CommandContext(ctx, goBin, append([]string{"build"}, args...)...)
 	cmd.Dir = ".." // the build context is the repository root
 	// The go command needs this machine's toolchain settings (caches,

@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -49,8 +48,7 @@ func TestTerraformValidate(t *testing.T) {
 	} else if err := os.WriteFile(filepath.Join(root, "config.toml"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
-	defer cancel()
+	ctx := childContext(t, 10*time.Minute)
 	tfRun := func(in string, args ...string) ([]byte, error) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, tf, args...)

@@ -35,6 +35,20 @@ func storedShares(t *testing.T, store *MemoryStore) []WindowShare {
 	return shares
 }
 
+// flushOneJobSummary flushes d's summary at end and returns it: the one
+// summary n received, of one cluster and one job.
+func flushOneJobSummary(t *testing.T, d *Dispatcher, n *captureNotifier, end time.Time) Summary {
+	t.Helper()
+	if err := d.FlushSummary(t.Context(), end); err != nil {
+		t.Fatal(err)
+	}
+	_, _, sums := n.snapshot()
+	if len(sums) != 1 || len(sums[0].Clusters) != 1 || len(sums[0].Clusters[0].Jobs) != 1 {
+		t.Fatalf("summaries = %+v, want one of one cluster and job", sums)
+	}
+	return sums[0]
+}
+
 // A leader that stops with a durable store posts no partial summary: it
 // hands its window over, and whoever leads next sends one summary for the
 // whole window, starting where the stopped leader's did. A standby's share
@@ -70,14 +84,7 @@ func TestDispatcherStoppingLeaderHandsWindowOver(t *testing.T) {
 	b := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: nb, Now: clk.Now, Leader: leadership(true), Shares: store, Owner: "b"}))
 	b.RecordRun("cron", "etl", RunFailed, 3*time.Minute, clk.Now())
 	end := t0.Add(25 * time.Minute)
-	if err := b.FlushSummary(t.Context(), end); err != nil {
-		t.Fatal(err)
-	}
-	_, _, sums := nb.snapshot()
-	if len(sums) != 1 || len(sums[0].Clusters) != 1 || len(sums[0].Clusters[0].Jobs) != 1 {
-		t.Fatalf("b's summaries = %+v, want one of one cluster and job", sums)
-	}
-	s := sums[0]
+	s := flushOneJobSummary(t, b, nb, end)
 	if !s.From.Equal(t0) || !s.To.Equal(end) {
 		t.Errorf("summary window %s-%s, want a's start %s to %s: continuous across the stop", s.From, s.To, t0, end)
 	}
@@ -173,14 +180,8 @@ func TestDispatcherLeaderCheckpointsWindowForItsSuccessor(t *testing.T) {
 	// a is gone; b leads.
 	b := NewDispatcher(dispatcherOptions(t, DispatcherOptions{Notifier: nb, Now: clk.Now, Leader: leadership(true), Shares: store, Owner: "b"}))
 	end := t0.Add(15 * time.Minute)
-	if err := b.FlushSummary(t.Context(), end); err != nil {
-		t.Fatal(err)
-	}
-	_, _, sums := nb.snapshot()
-	if len(sums) != 1 || len(sums[0].Clusters) != 1 || len(sums[0].Clusters[0].Jobs) != 1 {
-		t.Fatalf("b's summaries = %+v, want one of one cluster and job", sums)
-	}
-	s, c, etl := sums[0], sums[0].Clusters[0], sums[0].Clusters[0].Jobs[0]
+	s := flushOneJobSummary(t, b, nb, end)
+	c, etl := s.Clusters[0], s.Clusters[0].Jobs[0]
 	if !s.From.Equal(t0) || c.LimitIncidents != 1 || c.PeakTasks != 41 || etl.Runs != 2 || etl.Failures != 1 || etl.Successes != 1 {
 		t.Errorf("summary from %s: cluster %+v, etl %+v; want from %s a's limit incident, peak 41 and its 2 runs before its last tick", s.From, c, etl, t0)
 	}

@@ -47,6 +47,8 @@ type LaunchSink interface {
 // LaunchesOptions configures Launches. Sink is required; nil Metrics,
 // Logger and Now become a no-op, a discarding logger and time.Now.
 type LaunchesOptions struct {
+	// Clusters are the monitored clusters at start (SetClusters replaces
+	// them); a report of any other is ignored.
 	Clusters []EventCluster
 	Sink     LaunchSink
 	// History, if set, records each refused launch as a failed run that

@@ -157,11 +157,22 @@ func TestE2EReloadReachesLaunchesAndQuota(t *testing.T) {
 
 	// Another reload (batch's poll interval changes): the open quota
 	// incident is handed over, not alerted again.
-	checks := e.sim.Calls("cloudwatch:GetMetricData")
+	// The FailedInvocations check reads GetMetricData too: the quota
+	// watcher's own mark is its quota read, which a new watcher makes
+	// first; the usage reads after it mean its first check was handed on.
+	quotaReads := e.sim.Calls("servicequotas:GetServiceQuota")
 	if err := d.Reload(ctx, e.config(strings.Replace(withBatch(launchTOML(q, dlq, true)), `poll_interval = "1s"`+"\n", `poll_interval = "2s"`+"\n", 1))); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "quota checked after the second reload", func() bool { return e.sim.Calls("cloudwatch:GetMetricData") >= checks+4 })
+	var checks int
+	eventually(t, "the new quota watcher's first check", func() bool {
+		if e.sim.Calls("servicequotas:GetServiceQuota") < quotaReads+2 {
+			return false
+		}
+		checks = e.sim.Calls("cloudwatch:GetMetricData")
+		return true
+	})
+	eventually(t, "quota checks after it", func() bool { return e.sim.Calls("cloudwatch:GetMetricData") >= checks+4 })
 	if n := len(e.postsWith("Fargate vCPU quota warning")); n != 1 {
 		t.Errorf("%d quota warnings after the second reload, want the first alone", n)
 	}
